@@ -1,0 +1,314 @@
+"""Read SSO settings from the AWS config file the way botocore reads them.
+
+The parser mirrors ``botocore.configloader``: ``configparser.RawConfigParser`` (so
+``#`` and ``;`` inside a value are part of the value), indented blocks become
+sub-sections, section names are split with ``shlex``, and a later ``[default]`` or
+``[profile default]`` replaces an earlier one. Only the standard library is used,
+because this module is on the cache-hit path.
+"""
+
+from __future__ import annotations
+
+import os
+
+from .errors import ConfigError
+
+DEFAULT_CONFIG_FILE = os.path.join("~", ".aws", "config")
+
+# The keys that make botocore's own SSO credential provider claim a profile before
+# it ever reaches ``credential_process`` (botocore ``SSOProvider._load_sso_config``).
+SSO_PROVIDER_KEYS = ("sso_account_id", "sso_role_name")
+
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+class ConfigFile:
+    """Parsed config file: profiles, sso-session sections and services sections."""
+
+    def __init__(self, path: str, profiles: dict, sso_sessions: dict, services: dict):
+        self.path = path
+        self.profiles = profiles
+        self.sso_sessions = sso_sessions
+        self.services = services
+
+
+class SsoSettings:
+    """Everything needed to get role credentials for one account and role."""
+
+    __slots__ = (
+        "profile_name",
+        "session_name",
+        "start_url",
+        "sso_region",
+        "registration_scopes",
+        "account_id",
+        "role_name",
+        "login_method",
+        "config_path",
+    )
+
+    def __init__(self, **values):
+        for name in self.__slots__:
+            setattr(self, name, values.get(name))
+
+    @property
+    def cache_identity(self) -> str:
+        """Return the string the token cache file name is derived from."""
+        return self.session_name if self.session_name else self.start_url
+
+    @property
+    def login_target(self) -> str:
+        """Return the login command-line options that select this session."""
+        if self.session_name:
+            return f"--sso-session {quote_argument(self.session_name)}"
+        if self.profile_name:
+            return f"--profile {quote_argument(self.profile_name)}"
+        return (
+            f"--start-url {quote_argument(self.start_url)} "
+            f"--sso-region {quote_argument(self.sso_region)}"
+        )
+
+    @property
+    def description(self) -> str:
+        """Return a short phrase naming the session, for messages."""
+        if self.session_name:
+            return f'sso-session "{self.session_name}"'
+        return f"start URL {self.start_url}"
+
+
+def quote_argument(value: str) -> str:
+    """Quote ``value`` for a POSIX shell only when it needs quoting."""
+    if value and all(c.isalnum() or c in "-_./:@%+=,#" for c in value):
+        return value
+    return "'" + str(value).replace("'", "'\"'\"'") + "'"
+
+
+def config_file_path(environ=os.environ) -> str:
+    """Return the config file path from ``AWS_CONFIG_FILE`` or the default."""
+    path = environ.get("AWS_CONFIG_FILE") or DEFAULT_CONFIG_FILE
+    return os.path.expanduser(os.path.expandvars(path))
+
+
+def load_config_file(path: str) -> ConfigFile:
+    """Parse ``path``; a missing file is an empty config, a malformed one an error."""
+    import configparser
+
+    parser = configparser.RawConfigParser()
+    try:
+        with open(path, encoding="utf-8") as stream:
+            parser.read_file(stream, source=path)
+    except FileNotFoundError:
+        return ConfigFile(path, {}, {}, {})
+    except (configparser.Error, UnicodeDecodeError) as error:
+        reason = str(error).replace("\n", " ")
+        raise ConfigError(
+            f"Unable to parse the AWS config file {path}: {reason}. "
+            "Fix the file so that it is valid INI."
+        ) from None
+    except OSError as error:
+        raise ConfigError(
+            f"Unable to read the AWS config file {path}: {error.strerror}."
+        ) from None
+
+    sections = {}
+    for section in parser.sections():
+        values = {}
+        for option in parser.options(section):
+            value = parser.get(section, option)
+            if value.startswith("\n"):
+                value = _parse_subsection(path, section, option, value)
+            values[option] = value
+        sections[section] = values
+    return _build_profile_map(path, sections)
+
+
+def _parse_subsection(path: str, section: str, option: str, text: str) -> dict:
+    parsed = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        key, separator, value = line.partition("=")
+        if not separator:
+            raise ConfigError(
+                f"Unable to parse the AWS config file {path}: in section [{section}] "
+                f'the indented line "{line}" under "{option}" has no "=".'
+            )
+        parsed[key.strip()] = value.strip()
+    return parsed
+
+
+def _section_name(header: str):
+    """Return the name in ``profile NAME`` style headers, split as botocore does."""
+    import shlex
+
+    try:
+        parts = shlex.split(header)
+    except ValueError:
+        return None
+    if len(parts) == 2:
+        return parts[1]
+    return None
+
+
+def _build_profile_map(path: str, sections: dict) -> ConfigFile:
+    profiles, sso_sessions, services = {}, {}, {}
+    unquoted_profiles = {}
+    for header, values in sections.items():
+        if header.startswith("profile"):
+            name = _section_name(header)
+            if name is not None:
+                profiles[name] = values
+            elif header.startswith("profile "):
+                # botocore ignores "[profile dev sso]", but the profile read here is
+                # named on our own command line, so accept it when nothing else matches.
+                unquoted_profiles[header[len("profile ") :].strip()] = values
+        elif header.startswith("sso-session"):
+            name = _section_name(header)
+            if name is not None:
+                sso_sessions[name] = values
+        elif header.startswith("services"):
+            name = _section_name(header)
+            if name is not None:
+                services[name] = values
+        elif header == "default":
+            profiles["default"] = values
+    for name, values in unquoted_profiles.items():
+        profiles.setdefault(name, values)
+    return ConfigFile(path, profiles, sso_sessions, services)
+
+
+def parse_registration_scopes(value):
+    """Split ``sso_registration_scopes`` as the AWS CLI does, or return None."""
+    if not value:
+        return None
+    scopes = [scope.strip() for scope in value.split(",")]
+    return [scope for scope in scopes if scope] or None
+
+
+def resolve_settings(
+    config: ConfigFile,
+    profile=None,
+    sso_session=None,
+    start_url=None,
+    sso_region=None,
+    account_id=None,
+    role_name=None,
+    require_role=True,
+) -> SsoSettings:
+    """Combine the profile, its sso-session and command-line options into settings.
+
+    Options given on the command line override the profile. A key set in both the
+    profile and its sso-session with different values is an error, as in botocore.
+    """
+    values = {}
+    source = {}
+    if profile is not None:
+        values, source = _profile_values(config, profile)
+
+    session_name = sso_session or values.get("sso_session")
+    if session_name:
+        values = _merge_session(config, profile, session_name, values, source)
+
+    settings = SsoSettings(
+        profile_name=profile,
+        session_name=session_name or None,
+        start_url=start_url or values.get("sso_start_url"),
+        sso_region=sso_region or values.get("sso_region"),
+        registration_scopes=parse_registration_scopes(
+            values.get("sso_registration_scopes")
+        ),
+        account_id=account_id or values.get("sso_account_id"),
+        role_name=role_name or values.get("sso_role_name"),
+        login_method=values.get("sso_login_method"),
+        config_path=config.path,
+    )
+    _check_required(config, settings, profile, require_role)
+    validate_start_url(settings.start_url, _where(config, profile, session_name))
+    return settings
+
+
+def _profile_values(config: ConfigFile, profile: str):
+    if profile not in config.profiles:
+        known = ", ".join(sorted(config.profiles)) or "none"
+        raise ConfigError(
+            f'The profile "{profile}" was not found in {config.path} '
+            f"(profiles defined: {known}). Add a [profile {profile}] section or "
+            "pass the name of an existing profile with --profile."
+        )
+    values = dict(config.profiles[profile])
+    return values, {key: "profile" for key in values}
+
+
+def _merge_session(config, profile, session_name, values, source):
+    if session_name not in config.sso_sessions:
+        raise ConfigError(
+            f'The sso-session "{session_name}" was not found in {config.path}. '
+            f"Add an [sso-session {session_name}] section with sso_start_url and "
+            "sso_region, or fix the sso_session value."
+        )
+    merged = dict(values)
+    for key, value in config.sso_sessions[session_name].items():
+        if key in merged and source.get(key) == "profile" and merged[key] != value:
+            raise ConfigError(
+                f"The value for {key} is inconsistent between profile "
+                f'"{profile}" ({merged[key]}) and sso-session "{session_name}" '
+                f"({value}) in {config.path}. Remove it from the profile or make "
+                "the two values the same."
+            )
+        merged[key] = value
+    return merged
+
+
+def _where(config: ConfigFile, profile, session_name) -> str:
+    if session_name:
+        return f"[sso-session {session_name}] in {config.path}"
+    if profile:
+        return f"[profile {profile}] in {config.path}"
+    return "the command line"
+
+
+def _check_required(config, settings: SsoSettings, profile, require_role: bool):
+    missing = []
+    if not settings.start_url:
+        missing.append("sso_start_url")
+    if not settings.sso_region:
+        missing.append("sso_region")
+    if require_role:
+        if not settings.account_id:
+            missing.append("sso_account_id")
+        if not settings.role_name:
+            missing.append("sso_role_name")
+    if not missing:
+        return
+    where = _where(config, profile, settings.session_name)
+    options = {
+        "sso_start_url": "--start-url",
+        "sso_region": "--sso-region",
+        "sso_account_id": "--account-id",
+        "sso_role_name": "--role-name",
+    }
+    hint = ", ".join(f"{key} (or {options[key]})" for key in missing)
+    raise ConfigError(
+        f"Missing SSO configuration in {where}: {hint}. "
+        "Add the keys to the config file or pass the options."
+    )
+
+
+def validate_start_url(start_url: str, where: str) -> None:
+    """Reject start URLs that are not https, because tokens are bound to them."""
+    lowered = start_url.lower()
+    if lowered.startswith("https://") and len(lowered) > len("https://"):
+        return
+    raise ConfigError(
+        f'The sso_start_url "{start_url}" in {where} is not an https URL. '
+        "Use the AWS access portal URL, for example https://d-1234567890.awsapps.com/start."
+    )
+
+
+def shadowing_keys(config: ConfigFile, profile: str):
+    """Return the SSO provider keys that make botocore bypass ``credential_process``."""
+    values = config.profiles.get(profile, {})
+    if "credential_process" not in values:
+        return []
+    return [key for key in SSO_PROVIDER_KEYS if key in values]
