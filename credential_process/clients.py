@@ -1,0 +1,144 @@
+"""Unsigned botocore clients for SSO OIDC and the SSO portal, and their errors.
+
+The clients never sign requests, so building one never resolves AWS credentials:
+a credential process that did would run itself again through ``AWS_PROFILE``.
+Endpoint overrides (``AWS_ENDPOINT_URL_SSO_OIDC``, ``AWS_ENDPOINT_URL_SSO``,
+``services`` sections, ``endpoint_url``), ``AWS_CA_BUNDLE`` / ``ca_bundle`` and
+HTTPS proxies are applied by botocore itself from the named profile.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from urllib.parse import urlsplit
+
+import botocore.session
+from botocore import UNSIGNED
+from botocore.config import Config
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    HTTPClientError,
+    SSLError,
+)
+from botocore.exceptions import ConnectionError as BotocoreConnectionError
+from botocore.parsers import ResponseParserError
+
+from .config import LOOPBACK_HOSTS
+from .errors import ConfigError, NetworkError, ServiceRefusedError
+
+log = logging.getLogger(__name__)
+
+USER_AGENT_EXTRA = "sso-credential-process"
+
+# botocore's standard retry mode retries throttling, 5xx answers and connection
+# errors with exponential backoff and jitter; 3 attempts in all.
+RETRY_CONFIG = {"mode": "standard", "max_attempts": 3}
+CONNECT_TIMEOUT_SECONDS = 5
+READ_TIMEOUT_SECONDS = 15
+
+# Connection refused, TLS failures, proxies, timeouts, dropped connections, and
+# answers botocore cannot parse: all worth a retry later, none a refusal.
+NETWORK_ERRORS = (BotocoreConnectionError, HTTPClientError, ResponseParserError)
+
+
+class ClientFactory:
+    """Create clients in the SSO region with the named profile's endpoint settings."""
+
+    def __init__(self, profile_name=None):
+        self._session = botocore.session.Session()
+        self._profile_name = profile_name
+        if profile_name is None:
+            # AWS_PROFILE may name the profile that runs this very process, or one
+            # that does not exist; the explicit forms take endpoint settings from
+            # [default] instead. This process is short-lived, so editing its own
+            # environment affects nothing else.
+            os.environ.pop("AWS_PROFILE", None)
+            os.environ.pop("AWS_DEFAULT_PROFILE", None)
+        else:
+            self._session.set_config_variable("profile", profile_name)
+
+    def create(self, service_name: str, region: str):
+        config = Config(
+            signature_version=UNSIGNED,
+            region_name=region,
+            retries=dict(RETRY_CONFIG),
+            connect_timeout=CONNECT_TIMEOUT_SECONDS,
+            read_timeout=READ_TIMEOUT_SECONDS,
+            user_agent_extra=USER_AGENT_EXTRA,
+        )
+        try:
+            client = self._session.create_client(
+                service_name, region_name=region, config=config
+            )
+        except BotoCoreError as error:
+            raise ConfigError(
+                f"Unable to create the {service_name} client for region {region}: "
+                f"{error}"
+            ) from None
+        validate_endpoint(client.meta.endpoint_url, service_name)
+        return client
+
+
+def validate_endpoint(endpoint_url: str, service_name: str) -> None:
+    """Reject plain-http endpoints off this machine: tokens would travel in clear."""
+    parts = urlsplit(endpoint_url)
+    if parts.scheme == "https":
+        return
+    host = (parts.hostname or "").lower()
+    if parts.scheme == "http" and (host in LOOPBACK_HOSTS or host.startswith("127.")):
+        return
+    variable = "AWS_ENDPOINT_URL_" + service_name.upper().replace("-", "_")
+    raise ConfigError(
+        f"The {service_name} endpoint {endpoint_url} is not https. Tokens and "
+        f"credentials would be sent in clear text; fix {variable}, the services "
+        "section or endpoint_url so that it starts with https://."
+    )
+
+
+def error_code(error: ClientError) -> str:
+    return error.response.get("Error", {}).get("Code", "")
+
+
+def error_message(error: ClientError) -> str:
+    details = error.response.get("Error", {})
+    message = details.get("Message") or ""
+    code = details.get("Code") or "Unknown"
+    return f"{code}: {message}" if message else code
+
+
+def http_status(error: ClientError) -> int:
+    return error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+
+
+def describe_network_error(error: Exception, what: str) -> NetworkError:
+    """Return a NetworkError naming the failed call and the reason."""
+    if isinstance(error, SSLError):
+        bundle = os.environ.get("AWS_CA_BUNDLE") or "the default trust store"
+        return NetworkError(
+            f"{what} failed: TLS certificate verification failed ({error}). "
+            f"The CA bundle used was {bundle}; set AWS_CA_BUNDLE or ca_bundle to "
+            "the bundle that signs this endpoint."
+        )
+    if isinstance(error, ResponseParserError):
+        return NetworkError(
+            f"{what} failed: the service returned a response that could not be "
+            "parsed. Try again later."
+        )
+    return NetworkError(f"{what} failed: {error}. Check the network and try again.")
+
+
+def translate_client_error(error: ClientError, what: str):
+    """Map a service error that is not handled specially to an exit-code error."""
+    status = http_status(error)
+    text = error_message(error)
+    if status >= 500 or status == 429 or error_code(error) in THROTTLING_CODES:
+        return NetworkError(
+            f"{what} failed: the service is unavailable or throttling ({text}) "
+            "after retries. Try again later."
+        )
+    return ServiceRefusedError(f"{what} was refused: {text}.")
+
+
+THROTTLING_CODES = ("TooManyRequestsException", "SlowDownException", "Throttling")

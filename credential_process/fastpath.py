@@ -1,0 +1,75 @@
+"""Serve a cache hit with the standard library alone.
+
+SDKs start the credential process once per process, so this path is the product's
+hot path: no botocore, filelock, dateutil, argparse or logging, no lock, no file
+written, no network. Anything it does not handle (other options, a miss, an
+unusual file) falls through to the full command line, which reports errors.
+"""
+
+from __future__ import annotations
+
+import os
+
+# Options this path understands; each takes a value.
+_VALUE_OPTIONS = {
+    "--profile": "profile",
+    "--sso-session": "sso_session",
+    "--start-url": "start_url",
+    "--sso-region": "sso_region",
+    "--account-id": "account_id",
+    "--role-name": "role_name",
+}
+_FLAG_OPTIONS = ("--no-login",)
+
+
+def parse_arguments(argv):
+    """Return the selection options in ``argv``, or None if anything else is there."""
+    options = {}
+    index = 0
+    while index < len(argv):
+        argument = argv[index]
+        name, separator, value = argument.partition("=")
+        if name in _VALUE_OPTIONS:
+            if not separator:
+                index += 1
+                if index >= len(argv):
+                    return None
+                value = argv[index]
+            if _VALUE_OPTIONS[name] in options or not value:
+                return None
+            options[_VALUE_OPTIONS[name]] = value
+        elif argument not in _FLAG_OPTIONS:
+            return None
+        index += 1
+    if not options:
+        return None
+    return options
+
+
+def cached_output(argv):
+    """Return the credential document for a cache hit, or None."""
+    options = parse_arguments(argv)
+    if options is None:
+        return None
+    if os.environ.get("SSO_CREDENTIAL_PROCESS_LOG_LEVEL"):
+        return None
+
+    from . import cachefiles, config, output, rolecache, timeutil
+    from .errors import ConfigError
+
+    try:
+        settings = config.resolve_settings(
+            config.load_config_file(config.config_file_path()), **options
+        )
+    except ConfigError:
+        return None
+    try:
+        document = cachefiles.read_json(rolecache.role_cache_path(settings))
+    except cachefiles.CacheReadError:
+        return None
+    credentials = rolecache.usable_credentials(
+        document, timeutil.now(), parse=timeutil.parse_cli_timestamp
+    )
+    if credentials is None:
+        return None
+    return output.format_credentials(credentials, settings.account_id)
