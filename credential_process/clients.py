@@ -34,7 +34,7 @@ USER_AGENT_EXTRA = "sso-credential-process"
 
 # botocore's standard retry mode retries throttling, 5xx answers and connection
 # errors with exponential backoff and jitter; 3 attempts in all.
-RETRY_CONFIG = {"mode": "standard", "max_attempts": 3}
+RETRY_CONFIG = {"mode": "standard", "total_max_attempts": 3}
 CONNECT_TIMEOUT_SECONDS = 5
 READ_TIMEOUT_SECONDS = 15
 

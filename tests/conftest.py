@@ -49,7 +49,7 @@ class Home:
     def __init__(self, path: Path, emulator_url: str):
         self.path = path
         self.aws = path / ".aws"
-        self.aws.mkdir(mode=0o700)
+        self.aws.mkdir(mode=0o700, parents=True)
         self.config_file = self.aws / "config"
         self.env = {
             key: value
@@ -101,7 +101,7 @@ class Home:
     def seed_token(self, emulator, identity=SESSION, expires_in=3600,
                    refreshable=True, **overrides) -> dict:
         """Write a token file as ``aws sso login`` leaves it; return the record."""
-        scopes = ["sso:account:access"] if refreshable else None
+        scopes = ["sso:account:access"] if refreshable else []
         issued = emulator.issue_token(scopes=scopes, expires_in=max(expires_in, 1))
         record = {
             "startUrl": START_URL,
@@ -184,7 +184,7 @@ def home(tmp_path, emulator):
 
 @pytest.fixture
 def legacy_home(tmp_path, emulator):
-    scratch = Home(tmp_path / "home", emulator.url)
+    scratch = Home(tmp_path / "legacy-home", emulator.url)
     scratch.write_config(LEGACY_CONFIG)
     return scratch
 
