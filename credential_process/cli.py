@@ -27,7 +27,8 @@ EXIT_CODES_HELP = """exit codes:
 """
 
 
-def _add_selection(parser, with_role: bool) -> None:
+def add_selection_arguments(parser, with_role: bool) -> None:
+    """Add the options that select an SSO session (and a role) to ``parser``."""
     group = parser.add_argument_group("SSO settings (options override the profile)")
     group.add_argument("--profile", help="profile in the AWS config file to read")
     group.add_argument("--sso-session", help="[sso-session NAME] section to use")
@@ -38,7 +39,7 @@ def _add_selection(parser, with_role: bool) -> None:
         group.add_argument("--role-name", help="permission set role (sso_role_name)")
 
 
-def _add_logging(parser) -> None:
+def add_logging_arguments(parser) -> None:
     parser.add_argument(
         "-v", "--verbose", action="store_true", help="log progress to stderr"
     )
@@ -51,6 +52,8 @@ def _add_logging(parser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .commands import SUBCOMMANDS, load_command
+
     parser = argparse.ArgumentParser(
         prog=PROGRAM,
         description="Print AWS credentials from IAM Identity Center for "
@@ -59,36 +62,28 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=__version__)
-    _add_selection(parser, with_role=True)
+    add_selection_arguments(parser, with_role=True)
     parser.add_argument(
         "--no-login",
         action="store_true",
         help="never start an interactive login; exit 3 with the command to run",
     )
-    _add_logging(parser)
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-
-    login = commands.add_parser(
-        "login", help="sign in to an SSO session and cache the token",
-        epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    _add_selection(login, with_role=False)
-    login.add_argument(
-        "--use-device-code",
-        action="store_true",
-        help="use the OAuth device authorization flow (a code entered in a browser, "
-        "possibly on another device)",
-    )
-    login.add_argument(
-        "--no-browser", action="store_true", help="print the address; open no browser"
-    )
-    _add_logging(login)
-
-    demo = commands.add_parser(
-        "demo", help="run a full login and credential fetch against a local emulator"
-    )
-    _add_logging(demo)
+    add_logging_arguments(parser)
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in SUBCOMMANDS:
+        load_command(name).add_parser(subparsers)
     return parser
+
+
+def add_command_parser(subparsers, name: str, help_text: str):
+    """Add a subcommand parser that shows the exit codes in its help."""
+    return subparsers.add_parser(
+        name,
+        help=help_text,
+        description=help_text[0].upper() + help_text[1:] + ".",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
 
 
 class _RedactingFilter(logging.Filter):
@@ -166,17 +161,9 @@ def report(error, exit_code: int, debug: bool) -> int:
 
 
 def dispatch(arguments) -> int:
-    if arguments.command == "login":
-        from .commands import login_command
+    from .commands import load_command
 
-        return login_command(arguments)
-    if arguments.command == "demo":
-        from .demo import run_demo
-
-        return run_demo(arguments)
-    from .commands import credentials_command
-
-    return credentials_command(arguments)
+    return load_command(arguments.command or "credentials").run(arguments)
 
 
 def selection(arguments, require_role: bool):

@@ -11,7 +11,7 @@ import logging
 
 from botocore.exceptions import ClientError
 
-from . import cachefiles, clients, locking, login, oidc, timeutil, tokencache
+from . import cachefiles, clients, device_flow, locking, oidc, timeutil, tokencache
 from .errors import LoginRequiredError, login_command
 
 log = logging.getLogger(__name__)
@@ -154,7 +154,9 @@ class TokenResolver:
         if prompt is None:
             raise LoginRequiredError(self._login_required_message(reason))
         try:
-            return login.device_login(self.settings, self.oidc_client(), prompt, lock)
+            return device_flow.device_login(
+                self.settings, self.oidc_client(), prompt, lock
+            )
         finally:
             prompt.close()
 

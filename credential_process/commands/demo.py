@@ -13,7 +13,8 @@ import subprocess
 import sys
 import tempfile
 
-from .errors import EXIT_OK, CredentialProcessError
+from .. import cli
+from ..errors import EXIT_OK, CredentialProcessError
 
 DEMO_CONFIG = """\
 [sso-session demo]
@@ -44,8 +45,16 @@ def _say(text: str) -> None:
     sys.stdout.flush()
 
 
-def run_demo(arguments) -> int:
-    from .emulator import Emulator
+def add_parser(subparsers) -> None:
+    parser = cli.add_command_parser(
+        subparsers, "demo", "run a full login and credential fetch against the "
+        "built-in emulator"
+    )
+    cli.add_logging_arguments(parser)
+
+
+def run(arguments) -> int:
+    from ..emulator import Emulator
 
     with tempfile.TemporaryDirectory(prefix="sso-credential-process-demo-") as home:
         with Emulator() as emulator:
@@ -94,7 +103,8 @@ def _demo_environment(home: str, url: str) -> dict:
 
 
 def _package_root() -> str:
-    return os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    return os.path.dirname(package)
 
 
 def _write_config(path: str, command) -> None:

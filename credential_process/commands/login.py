@@ -1,36 +1,43 @@
-"""The credential command and the login command."""
+"""The login command: a new device authorization login, as ``aws sso login``."""
 
 from __future__ import annotations
 
 import logging
 
-from . import cli, locking, output, prompt, roles, timeutil, tokencache
-from .clients import ClientFactory
-from .errors import EXIT_OK
-from .login import device_login
-from .tokens import LoginPolicy, TokenResolver
+from .. import cli
 
 log = logging.getLogger(__name__)
 
 
-def credentials_command(arguments) -> int:
-    """Print role credentials as the credential_process JSON document."""
-    settings = cli.selection(arguments, require_role=True)
-    factory = ClientFactory(settings.profile_name)
-    policy = LoginPolicy(not arguments.no_login, prompt.terminal_prompt)
-    resolver = TokenResolver(settings, factory, policy)
-    credentials = roles.role_credentials(settings, factory, resolver)
-    output.write_stdout(output.format_credentials(credentials, settings.account_id))
-    return EXIT_OK
+def add_parser(subparsers) -> None:
+    parser = cli.add_command_parser(
+        subparsers, "login", "sign in to an SSO session and cache the token"
+    )
+    cli.add_selection_arguments(parser, with_role=False)
+    parser.add_argument(
+        "--use-device-code",
+        action="store_true",
+        help="use the OAuth device authorization flow (a code entered in a browser, "
+        "possibly on another device)",
+    )
+    parser.add_argument(
+        "--no-browser", action="store_true", help="print the address; open no browser"
+    )
+    cli.add_logging_arguments(parser)
 
 
-def login_command(arguments) -> int:
+def run(arguments) -> int:
     """Sign in with the device flow and cache the token, as ``aws sso login`` does.
 
     Like ``aws sso login`` this always starts a new login, even when a valid token
     is cached; it holds the session lock so parallel credential processes wait
     for it instead of starting logins of their own.
     """
+    from .. import locking, prompt, timeutil, tokencache
+    from ..clients import ClientFactory
+    from ..device_flow import device_login
+    from ..errors import EXIT_OK
+
     settings = cli.selection(arguments, require_role=False)
     if not arguments.use_device_code:
         # NOTE: the authorization-code flow with PKCE is not built yet, so every
