@@ -39,7 +39,8 @@ def usable_credentials(document, now: float, parse=timeutil.parse_timestamp):
     expires_at = parse(credentials.get("Expiration"))
     if expires_at is None or expires_at - now <= timeutil.EXPIRY_WINDOW_SECONDS:
         return None
-    return credentials
+    # Other tools may have written "+00:00" or fractions; SDKs get the "Z" form.
+    return dict(credentials, Expiration=timeutil.format_timestamp(expires_at))
 
 
 def build_entry(credentials: dict) -> dict:

@@ -161,17 +161,15 @@ class TokenResolver:
             prompt.close()
 
     def _login_required_message(self, reason: str) -> str:
-        target = self.settings.login_target
-        if not self._policy.allowed:
-            why = "--no-login was given"
-        else:
+        if self._policy.allowed:
             why = "no terminal is available for the login prompt"
-        aws_target = target if self.settings.session_name else (
-            f"--profile {self.settings.profile_name}" if self.settings.profile_name
-            else None
-        )
-        also = f" (or: aws sso login {aws_target})" if aws_target else ""
-        return (
+        else:
+            why = "--no-login was given"
+        message = (
             f"Login required: {reason}, and {why}. "
-            f"Run: {login_command(target)}{also}"
+            f"Run: {login_command(self.settings.login_target)}"
         )
+        # aws sso login takes --sso-session or --profile, never a bare start URL.
+        if self.settings.session_name or self.settings.profile_name:
+            message += f" (or: aws sso login {self.settings.login_target})"
+        return message

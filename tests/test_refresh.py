@@ -154,3 +154,14 @@ def test_cache_files_private_under_umask_000(home, emulator):
     assert (home.aws / "cli").stat().st_mode & 0o777 == 0o700
     locks = home.aws / "sso-credential-process" / "locks"
     assert locks.stat().st_mode & 0o777 == 0o700
+
+
+def test_cached_expiration_printed_with_z(home, emulator):
+    home.seed_token(emulator)
+    home.write_json(home.role_file(), {"ProviderType": "sso", "Credentials": {
+        "AccessKeyId": "ASIACACHED", "SecretAccessKey": "s", "SessionToken": "t",
+        "Expiration": "2099-01-15T13:00:00.250+00:00", "AccountId": "111122223333"}})
+    result = home.run(["--profile", "dev-sso"])
+    assert result.returncode == 0, result.stderr
+    assert parse_credentials(result.stdout)["Expiration"] == "2099-01-15T13:00:00Z"
+    assert emulator.calls["GetRoleCredentials"] == 0
