@@ -20,6 +20,7 @@ OIDC_ERRORS: Dict[str, Tuple[int, str]] = {
     "UnauthorizedClientException": (400, "unauthorized_client"),
     "UnsupportedGrantTypeException": (400, "unsupported_grant_type"),
     "InternalServerException": (500, "server_error"),
+    "InvalidRequestRegionException": (400, "invalid_request"),
 }
 
 # HTTP status of every SSO portal exception. ForbiddenException is not in the
@@ -87,5 +88,5 @@ def default_error_body(error_type: Optional[str], operation: str) -> bytes:
 
 
 OIDC_OPERATIONS = frozenset(
-    {"RegisterClient", "StartDeviceAuthorization", "CreateToken"}
+    {"RegisterClient", "StartDeviceAuthorization", "CreateToken", "CreateTokenWithIAM"}
 )
