@@ -84,9 +84,13 @@ def default_error_body(error_type: Optional[str], operation: str) -> bytes:
         return b""
     if error_type in OIDC_ERRORS and operation in OIDC_OPERATIONS:
         return oidc_error(error_type, "Injected fault").body
+    if operation in STS_OPERATIONS:
+        # The status in the document is not sent; the fault's own status is.
+        return sts_error(400, error_type, "Injected fault", "injected-fault").body
     return json.dumps({"message": "Injected fault"}).encode()
 
 
+STS_OPERATIONS = frozenset({"GetCallerIdentity", "AssumeRole"})
 OIDC_OPERATIONS = frozenset(
     {"RegisterClient", "StartDeviceAuthorization", "CreateToken", "CreateTokenWithIAM"}
 )
