@@ -53,7 +53,8 @@ def run(arguments) -> int:
     from ..errors import EXIT_OK
     from ..tip import flow, settings
 
-    exchange_settings = settings.resolve(arguments, require_role=not arguments.print_token)
+    require_role = not arguments.print_token
+    exchange_settings = settings.resolve(arguments, require_role=require_role)
     if arguments.print_token:
         record = flow.access_token(exchange_settings)
         document = {"accessToken": record["accessToken"],

@@ -59,7 +59,9 @@ def base64url_decode(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def encode_jwt(claims: Dict[str, Any], secret: Optional[Union[str, bytes]] = None) -> str:
+def encode_jwt(
+    claims: Dict[str, Any], secret: Optional[Union[str, bytes]] = None
+) -> str:
     """Return a JWT of `claims`: HS256-signed with `secret`, else unsigned ("none")."""
     header = {"alg": "HS256" if secret is not None else "none", "typ": "JWT"}
     signing_input = (
@@ -459,7 +461,9 @@ def invalid_parameter(message: str, request_id: str) -> ServiceError:
     return sts_error(400, "InvalidParameterValue", message, request_id)
 
 
-def assume_role_document(credentials: AssumedRoleCredentials, request_id: str) -> bytes:
+def assume_role_document(
+    credentials: AssumedRoleCredentials, request_id: str
+) -> bytes:
     expiration = time.strftime("%Y-%m-%dT%H:%M:%SZ",
                                time.gmtime(credentials.expires_at))
     document = (

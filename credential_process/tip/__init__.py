@@ -1,6 +1,6 @@
 """Identity-enhanced role credentials through trusted identity propagation.
 
-An application that holds IAM credentials trades a JWT from a trusted token
+An application that has IAM credentials trades a JWT from a trusted token
 issuer (an OIDC provider or a CI system) for an IAM Identity Center token with
 CreateTokenWithIAM, reads ``sts:identity_context`` from the returned ID token,
 and passes it to STS AssumeRole in ``ProvidedContexts``. The role session then

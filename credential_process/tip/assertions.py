@@ -2,7 +2,7 @@
 
 The assertion is a bearer secret, so it is never logged, never put in a message
 and never passed on a command line. A command runs without a shell (its line is
-split with ``shlex``), with no stdin and with a timeout; its stderr is discarded,
+split with ``shlex``), with no stdin and with a timeout. Its stderr is discarded,
 because a failing token helper may print the token there.
 """
 
@@ -20,8 +20,8 @@ from .jwt import JwtError, decode_payload
 log = logging.getLogger(__name__)
 
 MAX_ASSERTION_BYTES = 64 * 1024
-# A token helper that prints nothing within this time is stuck; SDKs such as the Go
-# SDK v2 kill a credential process after one minute, so this stays below that.
+# A token helper that prints nothing within this time is stuck. The Go SDK v2 kills
+# a credential process after one minute by default, so this stays below that.
 ASSERTION_PROCESS_TIMEOUT_SECONDS = 30
 
 
@@ -184,8 +184,8 @@ class AssertionSource:
     def peek_identity(self):
         """Return (issuer, subject) of the current assertion without side effects.
 
-        Only files and variables are read here; None when the source is a command
-        or cannot be read, in which case the caller falls back to the subject
+        Only files and variables are read here. Returns None when the source is a
+        command or cannot be read, and the caller then falls back to the subject
         remembered from the last assertion.
         """
         if not self.is_cheap:

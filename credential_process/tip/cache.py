@@ -1,6 +1,6 @@
 """Cache files of the exchange, in this tool's own state directory.
 
-The AWS CLI knows nothing of these entries, so they live under
+The AWS CLI does not read these entries, so they live under
 ``<state directory>/exchange/`` (directories 0700, files 0600, atomic writes):
 
 * ``tokens/<key>.json``: the Identity Center token of one user of one
@@ -77,8 +77,8 @@ def source_lock(settings) -> locking.CacheLock:
     """Return the lock around reading assertions and calling CreateTokenWithIAM.
 
     It is per assertion source rather than per token, because the token's key is
-    known only after an assertion is read; two sources that yield the same user
-    may each exchange once, and the atomic writes keep the file whole.
+    known only after an assertion is read. Two sources that yield the same user
+    may each exchange once, and the atomic writes keep the token file whole.
     """
     return locking.CacheLock(
         "exchange-token-" + source_key(settings),

@@ -6,20 +6,24 @@ import logging
 
 from .. import cachefiles
 from ..errors import ServiceRefusedError
-from . import cache, roles
+from . import cache
 from .assertions import AssertionSource
-from .source import SourceCredentials
-from .tokens import IdentityCenterTokens
+from .source import check_not_nested
 
 log = logging.getLogger(__name__)
 
 
-def prepare(settings):
-    """Return the token resolver and the source credentials, after the loop checks."""
+def prepare(settings, assertions):
+    """Return the token resolver and the source credentials, after the loop checks.
+
+    botocore is imported only here, so a cache hit does without it.
+    """
+    from .source import SourceCredentials
+    from .tokens import IdentityCenterTokens
+
     source = SourceCredentials(settings)
     source.check_recursion()
-    tokens = IdentityCenterTokens(settings, source, AssertionSource(settings))
-    return tokens, source
+    return IdentityCenterTokens(settings, source, assertions), source
 
 
 def role_credentials(settings) -> dict:
@@ -28,13 +32,18 @@ def role_credentials(settings) -> dict:
     The token is resolved before the role lock is taken, so the role lock is only
     ever held for one AssumeRole call, as in the SSO path.
     """
-    tokens, source = prepare(settings)
-    identity = tokens.known_identity()
+    # Credentials printed inside another exchange's source resolution would loop.
+    check_not_nested(settings)
+    assertions = AssertionSource(settings)
+    identity = assertions.peek_identity() or cache.load_identity(settings)
     if identity is not None:
         cached = cache.load_role_credentials(settings, identity)
         if cached is not None:
             return cached
 
+    from . import roles
+
+    tokens, source = prepare(settings, assertions)
     identity, record = tokens.token()
     with cache.role_lock(settings, identity):
         cached = cache.load_role_credentials(settings, identity)
@@ -67,6 +76,6 @@ def role_credentials(settings) -> dict:
 
 def access_token(settings) -> dict:
     """Return the Identity Center token record, for --print-token."""
-    tokens, _ = prepare(settings)
+    tokens, _ = prepare(settings, AssertionSource(settings))
     _, record = tokens.token()
     return record

@@ -12,7 +12,7 @@ from ..errors import ServiceRefusedError
 log = logging.getLogger(__name__)
 
 IDENTITY_CENTER_PROVIDER_ARN = "arn:aws:iam::aws:contextProvider/IdentityCenter"
-# STS answers these when the provided context is expired or not one it issued.
+# STS returns these when the provided context is expired or not one it issued.
 CONTEXT_REJECTED_ERRORS = ("ExpiredTokenException", "InvalidParameterValue")
 
 

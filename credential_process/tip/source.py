@@ -16,12 +16,6 @@ import logging
 import os
 import shlex
 
-import botocore.session
-from botocore.config import Config
-from botocore.exceptions import BotoCoreError, CredentialRetrievalError
-from botocore.exceptions import ProfileNotFound
-
-from .. import clients
 from ..errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -90,6 +84,8 @@ class SourceCredentials:
     """Resolves the source credentials once and builds SigV4-signed clients."""
 
     def __init__(self, settings):
+        import botocore.session
+
         self.settings = settings
         if settings.source_profile is None:
             # AWS_PROFILE usually names the profile whose credential_process runs
@@ -103,6 +99,8 @@ class SourceCredentials:
         self._credentials = None
 
     def check_recursion(self) -> None:
+        from botocore.exceptions import BotoCoreError
+
         check_not_nested(self.settings)
         try:
             profiles = self._session.full_config.get("profiles", {})
@@ -117,6 +115,9 @@ class SourceCredentials:
         return self._credentials
 
     def _resolve(self):
+        from botocore.exceptions import BotoCoreError, CredentialRetrievalError
+        from botocore.exceptions import ProfileNotFound
+
         what = self.settings.source_description
         previous = os.environ.get(CHAIN_VARIABLE)
         os.environ[CHAIN_VARIABLE] = self.settings.application_arn
@@ -155,6 +156,11 @@ class SourceCredentials:
 
     def client(self, service_name: str):
         """Return a client signed with the source credentials, in the SSO region."""
+        from botocore.config import Config
+        from botocore.exceptions import BotoCoreError
+
+        from .. import clients
+
         frozen = self.credentials()
         region = self.settings.sso_region
         config = Config(

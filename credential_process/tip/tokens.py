@@ -2,10 +2,10 @@
 
 Like the SSO path, a token with more than the expiry window left is used from the
 cache without a lock. Otherwise the assertion-source lock is taken and the cache
-read again, because another process may have refreshed or exchanged meanwhile;
-only then does this process refresh with the refresh-token grant, and only if
-that fails does it read a new assertion and call CreateTokenWithIAM with the
-JWT bearer grant. A storm of parallel processes makes one call.
+read again, because another process may have refreshed or exchanged meanwhile.
+Only then does this process refresh with the refresh-token grant. Only if that
+fails does it read a new assertion and call CreateTokenWithIAM with the JWT
+bearer grant, so a storm of parallel processes makes one call.
 """
 
 from __future__ import annotations
@@ -167,7 +167,7 @@ class IdentityCenterTokens:
 
 
 def build_record(settings, identity, response: dict, now: float, previous) -> dict:
-    """Return the cache record of a CreateTokenWithIAM answer."""
+    """Return the cache record of a CreateTokenWithIAM response."""
     what = f"CreateTokenWithIAM for {settings.description}"
     access_token = response.get("accessToken")
     expires_in = response.get("expiresIn")
@@ -200,7 +200,7 @@ def build_record(settings, identity, response: dict, now: float, previous) -> di
         "expiresAt": timeutil.format_timestamp(now + expires_in),
         "identityContext": context,
     }
-    # An answer without a refresh token keeps the previous one.
+    # A response without a refresh token keeps the previous one.
     refresh_token = response.get("refreshToken") or previous.get("refreshToken")
     if refresh_token:
         record["refreshToken"] = refresh_token
@@ -233,9 +233,10 @@ def translate_oidc_error(settings, assertions, error: ClientError, grant_type: s
         )
     if code == "InvalidClientException":
         return ServiceRefusedError(
-            f"IAM Identity Center does not know the application {application} in "
-            f"region {settings.sso_region} ({text}). Check --application-arn "
-            "(sso_credential_process_application_arn) and --sso-region."
+            f"IAM Identity Center rejected the application ARN {application} in "
+            f"region {settings.sso_region} as unknown ({text}). Check "
+            "--application-arn (sso_credential_process_application_arn) and "
+            "--sso-region."
         )
     if code in ("AccessDeniedException", "UnauthorizedClientException"):
         return ServiceRefusedError(
