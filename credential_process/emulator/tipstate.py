@@ -116,7 +116,7 @@ def assumed_role_id(role_arn: str) -> str:
 def identity_center_user_id(issuer: str, subject: str) -> str:
     """Return the Identity Center user id that a trusted issuer's subject maps to.
 
-    Real Identity Center maps a claim of the token to a user attribute; here each
+    Real Identity Center maps a claim of the token to a user attribute. Here each
     (issuer, subject) pair is one user, with a stable UUID-shaped id.
     """
     digest = hashlib.sha256(f"{issuer}\n{subject}".encode()).hexdigest()
