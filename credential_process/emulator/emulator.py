@@ -16,6 +16,7 @@ from .state import (
     EmulatorState,
     Fault,
 )
+from .tipstate import TrustedIdentityMixin
 
 logger = logging.getLogger(__name__)
 
@@ -40,8 +41,12 @@ SETTINGS = NUMBER_SETTINGS + FLAG_SETTINGS + tuple(CHOICE_SETTINGS) + (
 )
 
 
-class Emulator(EmulatorState):
+class Emulator(TrustedIdentityMixin, EmulatorState):
     """Local SSO OIDC, SSO portal and STS endpoints on one loopback HTTP server.
+
+    Trusted identity propagation (CreateTokenWithIAM, AssumeRole with provided
+    contexts) comes from `TrustedIdentityMixin`: see `add_iam_user()`,
+    `add_application()` and `identity_context_of()`.
 
     Use `start()` and `stop()`, or the object as a context manager. The server
     binds only IPv4 loopback addresses.

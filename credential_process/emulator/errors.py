@@ -20,6 +20,7 @@ OIDC_ERRORS: Dict[str, Tuple[int, str]] = {
     "UnauthorizedClientException": (400, "unauthorized_client"),
     "UnsupportedGrantTypeException": (400, "unsupported_grant_type"),
     "InternalServerException": (500, "server_error"),
+    "InvalidRequestRegionException": (400, "invalid_request"),
 }
 
 # HTTP status of every SSO portal exception. ForbiddenException is not in the
@@ -83,9 +84,13 @@ def default_error_body(error_type: Optional[str], operation: str) -> bytes:
         return b""
     if error_type in OIDC_ERRORS and operation in OIDC_OPERATIONS:
         return oidc_error(error_type, "Injected fault").body
+    if operation in STS_OPERATIONS:
+        # The status in the document is not sent; the fault's own status is.
+        return sts_error(400, error_type, "Injected fault", "injected-fault").body
     return json.dumps({"message": "Injected fault"}).encode()
 
 
+STS_OPERATIONS = frozenset({"GetCallerIdentity", "AssumeRole"})
 OIDC_OPERATIONS = frozenset(
-    {"RegisterClient", "StartDeviceAuthorization", "CreateToken"}
+    {"RegisterClient", "StartDeviceAuthorization", "CreateToken", "CreateTokenWithIAM"}
 )

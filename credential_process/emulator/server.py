@@ -17,7 +17,7 @@ import urllib.parse
 import uuid
 from typing import TYPE_CHECKING, Any, Callable, Dict, Optional, Set, Tuple
 
-from . import oidc, pages, portal, sts
+from . import oidc, pages, portal, sts, tip
 from .control import handle_control
 from .errors import (
     OIDC_OPERATIONS,
@@ -55,7 +55,14 @@ ROUTES: Dict[Tuple[str, str], Tuple[str, Handler]] = {
     ("POST", "/logout"): ("Logout", portal.logout),
     ("POST", "/"): ("GetCallerIdentity", sts.get_caller_identity),
 }
-OPERATIONS = frozenset(name for name, _ in ROUTES.values())
+# Operations that share a method and path with a ROUTES entry.
+SHARED_PATH_OPERATIONS: Dict[str, Handler] = {
+    "CreateTokenWithIAM": tip.create_token_with_iam,
+    "AssumeRole": tip.assume_role,
+}
+OPERATIONS = frozenset(name for name, _ in ROUTES.values()) | frozenset(
+    SHARED_PATH_OPERATIONS
+)
 CONTROL_PREFIX = "/_emulator/"
 
 
@@ -237,14 +244,16 @@ class EmulatorRequestHandler(http.server.BaseHTTPRequestHandler):
 
 def route(request: ServiceRequest) -> Tuple[str, Optional[Handler]]:
     """Return the operation name and handler of a request, or ("Unknown", None)."""
-    if request.path == "/token" and "aws_iam" in request.query:
-        return "Unknown", None  # CreateTokenWithIAM is not emulated.
+    if request.method == "POST" and request.path == "/token":
+        if "aws_iam" in request.query:
+            return "CreateTokenWithIAM", tip.create_token_with_iam
     entry = ROUTES.get((request.method, request.path))
     if entry is None:
         return "Unknown", None
     operation, handler = entry
     if operation == "GetCallerIdentity":
         operation = sts.operation_name(request)
+        handler = SHARED_PATH_OPERATIONS.get(operation, handler)
     return operation, handler
 
 
@@ -286,7 +295,7 @@ def fault_response(fault: Fault, operation: str) -> Response:
     if fault.error_type:
         headers["x-amzn-ErrorType"] = fault.error_type
     content_type = "application/json"
-    if operation == "GetCallerIdentity":
+    if operation in ("GetCallerIdentity", "AssumeRole"):
         content_type = "text/xml"
     logger.info("%s: responding with injected status %d", operation, fault.status)
     return Response(fault.status or 500, body, content_type, headers)
@@ -316,7 +325,7 @@ def call_handler(
 def internal_error(operation: str, request_id: str) -> ServiceError:
     if operation in OIDC_OPERATIONS:
         return oidc_error("InternalServerException", "Internal emulator error")
-    if operation == "GetCallerIdentity":
+    if operation in ("GetCallerIdentity", "AssumeRole"):
         return sts_error(
             500,
             "InternalFailure",

@@ -1,4 +1,7 @@
-"""STS GetCallerIdentity over the query protocol, authenticated with SigV4."""
+"""STS GetCallerIdentity over the query protocol, authenticated with SigV4.
+
+AssumeRole lives in tip.py; it shares the authentication helpers here.
+"""
 
 import hmac
 import logging
@@ -9,6 +12,7 @@ from .errors import ServiceError, sts_error
 from .messages import Response, ServiceRequest
 from .sigv4 import SignedRequest, SigV4Error, parse_authorization, verify_sigv4
 from .state import EmulatorState, RoleCredentials, role_id, role_suffix
+from .tipstate import AssumedRoleCredentials
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +36,9 @@ def parse_parameters(request: ServiceRequest) -> Dict[str, str]:
 def operation_name(request: ServiceRequest) -> str:
     """Return the STS action of the request for the call counters."""
     action = parse_parameters(request).get("Action")
-    return "GetCallerIdentity" if action == "GetCallerIdentity" else "Unknown"
+    if action in ("GetCallerIdentity", "AssumeRole"):
+        return action
+    return "Unknown"
 
 
 def get_caller_identity(state: EmulatorState, request: ServiceRequest) -> Response:
@@ -47,14 +53,19 @@ def get_caller_identity(state: EmulatorState, request: ServiceRequest) -> Respon
         )
     credentials = authenticate(state, request)
     account_id = credentials.account_id
-    role_name = f"AWSReservedSSO_{credentials.role_name}_"
-    role_name += role_suffix(account_id, credentials.role_name)
-    user = state.user_name
+    if isinstance(credentials, AssumedRoleCredentials):
+        arn, user_id = credentials.arn, credentials.user_id
+    else:
+        role_name = f"AWSReservedSSO_{credentials.role_name}_"
+        role_name += role_suffix(account_id, credentials.role_name)
+        user = state.user_name
+        arn = f"arn:aws:sts::{account_id}:assumed-role/{role_name}/{user}"
+        user_id = f"{role_id(account_id, credentials.role_name)}:{user}"
     document = (
         f'<GetCallerIdentityResponse xmlns="{STS_NAMESPACE}">'
         "<GetCallerIdentityResult>"
-        f"<Arn>arn:aws:sts::{account_id}:assumed-role/{role_name}/{user}</Arn>"
-        f"<UserId>{role_id(account_id, credentials.role_name)}:{user}</UserId>"
+        f"<Arn>{arn}</Arn>"
+        f"<UserId>{user_id}</UserId>"
         f"<Account>{account_id}</Account>"
         "</GetCallerIdentityResult>"
         f"<ResponseMetadata><RequestId>{request.request_id}</RequestId>"
