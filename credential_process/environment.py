@@ -117,8 +117,12 @@ class Environment:
         return self.is_desktop
 
     def notifier(self):
-        """Return the path of a desktop notification command, or None."""
-        if self.is_ssh or self.is_container:
+        """Return the path of a desktop notification command, or None.
+
+        Containers are not excluded: toolbox and distrobox containers share the
+        user's display and session bus, and elsewhere notify-send is seldom there.
+        """
+        if self.is_ssh:
             return None
         if self.platform == "darwin":
             return self.which("osascript")
