@@ -10,7 +10,7 @@ import importlib
 
 # Subcommand names, in the order ``--help`` lists them; a name's module is
 # credential_process.commands.<name with "-" as "_">.
-SUBCOMMANDS = ("login", "demo")
+SUBCOMMANDS = ("login", "logout", "status", "configure", "doctor", "demo")
 
 
 def load_command(name: str):
