@@ -240,12 +240,14 @@ def write_one(text, settings, roles, arguments) -> list:
 def pick(roles, settings) -> dict:
     """Ask on the terminal which role to write; return it."""
     try:
-        terminal = open("/dev/tty", "r+", encoding="utf-8", errors="replace")
+        descriptor = os.open("/dev/tty", os.O_RDWR | getattr(os, "O_NOCTTY", 0))
     except OSError:
         raise ConfigError(
             f"{len(roles)} roles match for {settings.description} and there is no "
             "terminal to pick one. Pass --account-id and --role-name."
         ) from None
+    # A terminal cannot seek, so reads and writes get their own buffered streams.
+    terminal = _TerminalStreams(descriptor)
     with terminal:
         terminal.write(f"Roles you can use in {settings.description}:\n")
         for number, role in enumerate(roles, 1):
@@ -260,3 +262,28 @@ def pick(roles, settings) -> dict:
             terminal.write(f"{answer!r} is not a number from 1 to {len(roles)}.\n")
     raise ConfigError("No role was picked. Run the command again, or pass "
                       "--account-id and --role-name.")
+
+
+class _TerminalStreams:
+    """Line reads and flushed writes on one terminal descriptor."""
+
+    def __init__(self, descriptor: int):
+        self._descriptor = descriptor
+        self._reader = os.fdopen(os.dup(descriptor), "r", encoding="utf-8",
+                                 errors="replace")
+
+    def write(self, text: str) -> None:
+        os.write(self._descriptor, text.encode("utf-8"))
+
+    def flush(self) -> None:
+        pass
+
+    def readline(self) -> str:
+        return self._reader.readline()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self._reader.close()
+        os.close(self._descriptor)
