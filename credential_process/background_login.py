@@ -125,6 +125,7 @@ def _tell_terminal(text: str) -> None:
 
 
 def _start_worker(settings, method, terminal, browser: bool, notifier) -> int:
+    # The worker writes one byte to this pipe once it holds the worker lock.
     ready_read, ready_write = os.pipe()
     passed = [ready_write]
     command = [
@@ -139,6 +140,7 @@ def _start_worker(settings, method, terminal, browser: bool, notifier) -> int:
         command.append("--browser")
     if notifier:
         command += ["--notifier", notifier]
+
     try:
         # Its own session: a SIGKILL or a terminal's SIGINT to the caller's
         # process group leaves it running. No inherited stdout or stderr: the
@@ -156,6 +158,7 @@ def _start_worker(settings, method, terminal, browser: bool, notifier) -> int:
             f"Run sso-credential-process login {settings.login_target}."
         ) from None
     os.close(ready_write)
+
     try:
         ready, _, _ = select.select([ready_read], [], [], WORKER_START_SECONDS)
         signal = os.read(ready_read, 1) if ready else b""
@@ -209,10 +212,12 @@ class Waiter:
                 return
             time.sleep(POLL_SECONDS)
 
-    def check(self) -> "Waiter":
-        """Raise the worker's failure once it has ended without a token.
+    def check(self, token):
+        """Return this Waiter while the worker runs, then its token or its failure.
 
-        The caller holds the session lock and found no usable token.
+        The caller holds the session lock and found no token with more than the
+        refresh window left; ``token`` is what it found. A login that issued a
+        token shorter-lived than that window still counts.
         """
         if worker_pid(self.settings) is not None:
             if time.monotonic() - self.started > WORKER_PENDING_SECONDS:
@@ -224,7 +229,11 @@ class Waiter:
             return self
         _, _, result_path = _paths(self.settings)
         result = _read(result_path)
-        if result.get("pid") == self.pid and result.get("status") == "failed":
+        finished = result.get("pid") == self.pid
+        if finished and result.get("status") == "ok" and token is not None and \
+                token.is_unexpired(timeutil.now()):
+            return token.access_token
+        if finished and result.get("status") == "failed":
             raise BackgroundLoginError(
                 str(result.get("message")), int(result.get("exitCode") or 3)
             )
@@ -294,7 +303,7 @@ def _login_locked(settings, method, login_prompt, worker_lock, result_path) -> i
     from .login_flows import run_login
 
     with locking.session_lock(settings) as lock:
-        # Until the flow knows its own deadline, waiters size their wait by this.
+        # Until the flow announces its own deadline, waiters size their wait by this.
         lock.announce("login", timeutil.now() + authcode_timeout())
         try:
             token = tokencache.load_token(settings)
@@ -322,7 +331,7 @@ def _login_locked(settings, method, login_prompt, worker_lock, result_path) -> i
             return 1
         finally:
             # Released before the session lock: a caller that gets the session
-            # lock next sees either the token or a finished worker.
+            # lock next finds either the token or a finished worker.
             worker_lock.release()
 
 

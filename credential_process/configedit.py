@@ -4,7 +4,7 @@ configparser would rewrite the whole file, dropping comments and reordering keys
 so edits work on lines: a section runs from its ``[header]`` to its last key line,
 and only the sections being added, replaced or removed change. The new file is
 written to a temporary file in the same directory, flushed to disk and renamed
-over the old one with the old mode; the previous content is kept as ``config.bak``.
+over the old one with the old mode. The previous content is kept as ``config.bak``.
 """
 
 from __future__ import annotations

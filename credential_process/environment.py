@@ -1,4 +1,4 @@
-"""What the machine offers a login: a display, a browser, a notifier, a terminal.
+"""Probes of the machine for a login: display, browser, notifier, SSH, container.
 
 Every probe of the environment that decides how to reach the person lives here, so
 the login flows only ask questions ("can a browser open on this screen?") and tests
@@ -28,7 +28,7 @@ NOTIFIERS = ("notify-send", "osascript")
 
 
 class Environment:
-    """Answers about the current process's surroundings, from ``environ`` and files.
+    """Facts about the current process's surroundings, from ``environ`` and files.
 
     ``root`` prefixes every file probed, so that tests can build a fake ``/proc``.
     """
@@ -95,7 +95,7 @@ class Environment:
         """Return whether a browser opened here shows up in front of the person.
 
         Over SSH the display (even a forwarded one) is usually not where the person
-        looks; in a container the browser runs in the container, not on the host.
+        looks. In a container the browser runs in the container, not on the host.
         """
         if self.is_ssh or self.is_container:
             return False
@@ -107,7 +107,7 @@ class Environment:
         """Return whether opening a graphical browser is worth one attempt.
 
         An explicit ``BROWSER`` is the person's own choice of opener and is trusted
-        even on a headless machine (``BROWSER=wslview``, a script); the opener
+        even on a headless machine (``BROWSER=wslview``, a script). The opener
         itself never starts a text-mode browser in the terminal.
         """
         if self.environ.get("SSO_CREDENTIAL_PROCESS_NO_BROWSER"):

@@ -63,7 +63,7 @@ class Prompt:
         """Show the /authorize address of the authorization-code login and open it."""
         self.write(
             f"\nTo sign in to {settings.description} ({settings.start_url}), "
-            f"approve the request in the browser. If no browser opens, open\n"
+            f"approve the request\nin the browser. If no browser opens, open\n"
             f"    {url}\n"
             f"If you cannot open it on this device, run sso-credential-process "
             f"login {settings.login_target} --use-device-code instead.\n"

@@ -22,7 +22,7 @@ def index_directory(token_key: str) -> str:
 
 
 def record(settings, role_key: str) -> None:
-    """Note that ``role_key`` holds credentials of ``settings``' session."""
+    """Record that ``role_key`` contains credentials of ``settings``' session."""
     token_key = cachefiles.token_cache_key(settings.cache_identity)
     path = cachefiles.cache_path(index_directory(token_key), role_key)
     document = {"accountId": settings.account_id, "roleName": settings.role_name}

@@ -28,7 +28,7 @@ class Session:
 
     @property
     def label(self) -> str:
-        return self.name or self.settings.start_url
+        return self.settings.description
 
     @property
     def token_path(self) -> str:
@@ -82,7 +82,7 @@ def cached_tokens(known_paths) -> list:
     """Return Sessions for token files in the cache that no config session owns.
 
     Only files with ``startUrl`` and ``accessToken`` count: the directory also
-    holds client registrations and files of other tools.
+    contains client registrations and files of other tools.
     """
     directory = cachefiles.sso_cache_directory()
     try:
@@ -117,7 +117,7 @@ class UnknownSession(Session):
 
     @property
     def label(self) -> str:
-        return f"(not in config) {self.settings.start_url}"
+        return f"the token for {self.settings.start_url} (not in the config)"
 
     @property
     def token_path(self) -> str:

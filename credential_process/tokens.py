@@ -82,7 +82,7 @@ class TokenResolver:
                      self.settings.description)
             return token.access_token
         if waiter is not None:
-            return waiter.check()
+            return waiter.check(token)
 
         reason = self._no_token_reason(token)
         if token is not None and token.can_refresh(timeutil.now()):

@@ -273,7 +273,7 @@ def service_clock_offset(settings):
 
     The request is a CreateToken with a client id that does not exist: the service
     rejects it at once with invalid_client, nothing is registered or logged in,
-    and the answer carries the Date header.
+    and the response carries the Date header.
     """
     import email.utils
 
