@@ -145,6 +145,8 @@ def _start_worker(settings, method, terminal, browser: bool, notifier) -> int:
         # Its own session: a SIGKILL or a terminal's SIGINT to the caller's
         # process group leaves it running. No inherited stdout or stderr: the
         # SDK reads those pipes until every writer has closed them.
+        # NOTE: Ctrl-C in the terminal therefore does not cancel the login; the
+        # worker keeps writing its countdown there until the code expires.
         process = subprocess.Popen(
             command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL, pass_fds=passed, start_new_session=True,
