@@ -55,7 +55,9 @@ def _device_flow(settings, client, prompt, lock, registration: dict) -> str:
         lock.announce("login", timeutil.now() + lifetime)
     prompt.show_device_authorization(settings, authorization)
 
-    response = oidc.poll_for_token(client, settings, registration, authorization)
+    response = oidc.poll_for_token(
+        client, settings, registration, authorization, sleep=prompt.sleep
+    )
     now = timeutil.now()
     previous = _previous_record(settings)
     record = tokencache.build_token_record(

@@ -20,15 +20,26 @@ log = logging.getLogger(__name__)
 class Prompt:
     """Shows a device authorization to a person and reports the outcome."""
 
-    def __init__(self, stream, open_browser: bool):
+    def __init__(self, stream, open_browser: bool, notifier=None):
         self._stream = stream
         self._open_browser = open_browser
+        self._notifier = notifier
+        self._deadline = None
+        self._browser_tried = False
+        self._countdown_shown = False
+
+    @property
+    def reaches_person(self) -> bool:
+        """Return whether a terminal, a browser or a notification can be used."""
+        return bool(self._stream is not None or self._open_browser or self._notifier)
 
     def write(self, text: str) -> None:
+        if self._stream is None:
+            return
         try:
             self._stream.write(text)
             self._stream.flush()
-        except OSError as error:
+        except (OSError, ValueError) as error:
             log.debug("Could not write the login prompt: %s", error)
 
     def show_device_authorization(self, settings, authorization: dict) -> None:
@@ -45,17 +56,76 @@ class Prompt:
             f"    {complete}\n"
             f"The code expires in {minutes} minutes.\n"
         )
-        if self._open_browser:
-            open_in_browser(complete)
+        self._deadline = timeutil.now() + int(authorization.get("expiresIn") or 600)
+        self._reach(settings, complete, f"enter the code {code}")
+
+    def show_authorization_url(self, settings, url: str, expires_in: float) -> None:
+        """Show the /authorize address of the authorization-code login and open it."""
+        self.write(
+            f"\nTo sign in to {settings.description} ({settings.start_url}), "
+            f"approve the request\nin the browser. If no browser opens, open\n"
+            f"    {url}\n"
+            f"If you cannot open it on this device, run sso-credential-process "
+            f"login {settings.login_target} --use-device-code instead.\n"
+        )
+        self._deadline = timeutil.now() + expires_in
+        self._reach(settings, url, "approve the request in the browser")
+
+    def _reach(self, settings, url: str, action: str) -> None:
+        # One browser attempt per login: a device flow restarted with a new client
+        # shows a new code here but does not open a second tab.
+        if self._open_browser and not self._browser_tried:
+            self._browser_tried = True
+            open_in_browser(url)
+        if self._notifier:
+            from . import notify
+
+            notify.send(self._notifier, f"Sign in to {settings.description}",
+                        f"Open {url} and {action}.")
+            self._notifier = None
+
+    def sleep(self, seconds: float) -> None:
+        """Sleep ``seconds``, rewriting the countdown line once a second meanwhile."""
+        import time
+
+        end = time.monotonic() + seconds
+        while True:
+            self.show_countdown()
+            left = end - time.monotonic()
+            if left <= 0:
+                return
+            time.sleep(min(1.0, left))
+
+    def show_countdown(self) -> None:
+        """Rewrite one terminal line with the time left to approve the login."""
+        if self._deadline is None or not self._is_terminal():
+            return
+        left = max(0, int(self._deadline - timeutil.now()))
+        self.write(f"\rWaiting for approval; the request expires in "
+                   f"{left // 60:d}:{left % 60:02d} ")
+        self._countdown_shown = True
+
+    def _is_terminal(self) -> bool:
+        try:
+            return self._stream is not None and self._stream.isatty()
+        except (OSError, ValueError):
+            return False
+
+    def end_countdown(self) -> None:
+        if self._countdown_shown:
+            self.write("\r\033[K")
+            self._countdown_shown = False
 
     def show_success(self, settings, expires_at: float) -> None:
+        self.end_countdown()
         self.write(
             f"Signed in to {settings.description}; the session token expires at "
             f"{timeutil.format_timestamp(expires_at)}.\n"
         )
 
     def close(self) -> None:
-        if self._stream not in (sys.stderr, sys.stdout):
+        self.end_countdown()
+        if self._stream not in (None, sys.stderr, sys.stdout):
             try:
                 self._stream.close()
             except OSError:
@@ -90,15 +160,9 @@ CONSOLE_BROWSERS = ("www-browser", "links", "elinks", "lynx", "w3m")
 
 def browser_available() -> bool:
     """Return whether a graphical browser can plausibly be opened."""
-    if os.environ.get("SSO_CREDENTIAL_PROCESS_NO_BROWSER"):
-        return False
-    if os.environ.get("BROWSER"):
-        return True
-    if sys.platform in ("darwin", "win32"):
-        return True
-    if os.environ.get("SSH_CONNECTION") or os.environ.get("SSH_TTY"):
-        return False
-    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    from . import environment
+
+    return environment.current().browser_available()
 
 
 def open_in_browser(url: str) -> bool:

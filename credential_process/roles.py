@@ -6,7 +6,7 @@ import logging
 
 from botocore.exceptions import ClientError
 
-from . import cachefiles, clients, locking, rolecache, timeutil
+from . import cachefiles, clients, locking, roleindex, rolecache, timeutil
 from .errors import ServiceRefusedError
 
 log = logging.getLogger(__name__)
@@ -51,6 +51,7 @@ def role_credentials(settings, client_factory, token_resolver) -> dict:
                     f"{settings.login_target} --use-device-code."
                 ) from None
         _save(path, credentials)
+        roleindex.record(settings, key)
     return credentials
 
 

@@ -11,7 +11,10 @@ import logging
 
 from botocore.exceptions import ClientError
 
-from . import cachefiles, clients, device_flow, locking, oidc, timeutil, tokencache
+from . import (
+    background_login, cachefiles, clients, device_flow, locking, oidc, timeutil,
+    tokencache,
+)
 from .errors import LoginRequiredError, login_command
 
 log = logging.getLogger(__name__)
@@ -20,9 +23,11 @@ log = logging.getLogger(__name__)
 class LoginPolicy:
     """Whether a login may start, and where its prompt goes."""
 
-    def __init__(self, allowed: bool, prompt_factory):
+    def __init__(self, allowed: bool, prompt_factory, in_background: bool = False):
         self.allowed = allowed
         self._prompt_factory = prompt_factory
+        # Logins for SDKs run in a worker that outlives a caller killed on timeout.
+        self.in_background = in_background
 
     def open_prompt(self):
         """Return a Prompt, or None when no person can be reached."""
@@ -54,20 +59,30 @@ class TokenResolver:
         token = tokencache.load_token(self.settings)
         if self._usable(token, rejected):
             return token.access_token
-        with locking.session_lock(self.settings) as lock:
-            return self._access_token_locked(lock, rejected)
+        waiter = None
+        while True:
+            with locking.session_lock(self.settings) as lock:
+                result = self._access_token_locked(lock, rejected, waiter)
+            if not isinstance(result, background_login.Waiter):
+                return result
+            # A background login is on its way: let its worker take the lock,
+            # then wait for the login on the lock like any other waiter.
+            waiter = result
+            waiter.pause()
 
     def _usable(self, token, rejected) -> bool:
         if token is None or token.access_token == rejected:
             return False
         return token.is_fresh(timeutil.now())
 
-    def _access_token_locked(self, lock, rejected) -> str:
+    def _access_token_locked(self, lock, rejected, waiter=None):
         token = tokencache.load_token(self.settings)
         if self._usable(token, rejected):
             log.info("Another process refreshed the token for %s",
                      self.settings.description)
             return token.access_token
+        if waiter is not None:
+            return waiter.check(token)
 
         reason = self._no_token_reason(token)
         if token is not None and token.can_refresh(timeutil.now()):
@@ -149,7 +164,11 @@ class TokenResolver:
         except cachefiles.CacheWriteError as error:
             log.debug("Could not drop the rejected refresh token: %s", error)
 
-    def _login(self, lock, reason: str) -> str:
+    def _login(self, lock, reason: str):
+        if self._policy.allowed and self._policy.in_background:
+            return background_login.begin(
+                self.settings, self._login_required_message(reason)
+            )
         prompt = self._policy.open_prompt()
         if prompt is None:
             raise LoginRequiredError(self._login_required_message(reason))
@@ -162,7 +181,10 @@ class TokenResolver:
 
     def _login_required_message(self, reason: str) -> str:
         if self._policy.allowed:
-            why = "no terminal is available for the login prompt"
+            why = (
+                "no terminal, browser or desktop notifier is available for the "
+                "login prompt"
+            )
         else:
             why = "--no-login was given"
         message = (

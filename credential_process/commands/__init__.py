@@ -10,7 +10,15 @@ import importlib
 
 # Subcommand names, in the order ``--help`` lists them; a name's module is
 # credential_process.commands.<name with "-" as "_">.
-SUBCOMMANDS = ("login", "demo", "exchange")
+SUBCOMMANDS = (
+    "login",
+    "logout",
+    "status",
+    "configure",
+    "doctor",
+    "exchange",
+    "demo",
+)
 
 
 def load_command(name: str):

@@ -1,4 +1,4 @@
-"""The login command: a new device authorization login, as ``aws sso login``."""
+"""The login command: a new login, as ``aws sso login`` runs it."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ def add_parser(subparsers) -> None:
         "--use-device-code",
         action="store_true",
         help="use the OAuth device authorization flow (a code entered in a browser, "
-        "possibly on another device)",
+        "possibly on another device) instead of the browser login on this machine",
     )
     parser.add_argument(
         "--no-browser", action="store_true", help="print the address; open no browser"
@@ -27,27 +27,27 @@ def add_parser(subparsers) -> None:
 
 
 def run(arguments) -> int:
-    """Sign in with the device flow and cache the token, as ``aws sso login`` does.
+    """Sign in and cache the token, as ``aws sso login`` does.
+
+    The browser login (authorization code with PKCE) is used on a desktop, the
+    device code elsewhere or with ``--use-device-code``.
 
     Like ``aws sso login`` this always starts a new login, even when a valid token
     is cached; it holds the session lock so parallel credential processes wait
     for it instead of starting logins of their own.
     """
-    from .. import locking, prompt, timeutil, tokencache
+    from .. import environment, locking, prompt, timeutil, tokencache
     from ..clients import ClientFactory
-    from ..device_flow import device_login
     from ..errors import EXIT_OK
+    from ..login_flows import run_login
 
     settings = cli.selection(arguments, require_role=False)
-    if not arguments.use_device_code:
-        # NOTE: the authorization-code flow with PKCE is not built yet, so every
-        # login uses the device flow.
-        log.info("Using the device authorization flow")
+    method = environment.login_method(settings, arguments.use_device_code)
     factory = ClientFactory(settings.profile_name)
     client = factory.create("sso-oidc", settings.sso_region)
     login_prompt = prompt.stderr_prompt(open_browser=not arguments.no_browser)
     with locking.session_lock(settings) as lock:
-        device_login(settings, client, login_prompt, lock)
+        run_login(method, settings, client, login_prompt, lock)
     token = tokencache.load_token(settings)
     if token is not None and token.expires_at is not None:
         log.info("Token cached in %s, expires at %s", token.path,

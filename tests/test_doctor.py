@@ -1,0 +1,97 @@
+"""The doctor command: config, permissions, locks and clock checks."""
+
+from conftest import SESSION_CONFIG
+
+
+def test_doctor_healthy_config(home, emulator):
+    result = home.run(["doctor"])
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No problems found" in result.stdout
+    assert emulator.calls["RegisterClient"] == 0
+
+
+def test_doctor_shadowed_profile(home, emulator):
+    home.write_config(SESSION_CONFIG + """
+    [profile shadowed]
+    credential_process = TOOL --profile dev-sso
+    sso_account_id = 111122223333
+    """)
+    result = home.run(["doctor"])
+    assert result.returncode == 2
+    assert "[profile shadowed] has credential_process and sso_account_id" \
+        in result.stdout
+
+
+def test_doctor_missing_scopes(home, emulator):
+    home.write_config(SESSION_CONFIG.replace(
+        "    sso_registration_scopes = sso:account:access\n", ""))
+    result = home.run(["doctor"])
+    assert result.returncode == 2
+    assert "no sso_registration_scopes" in result.stdout
+
+
+def test_doctor_conflicting_values(home, emulator):
+    home.write_config(SESSION_CONFIG.replace(
+        "    sso_account_id = 111122223333\n",
+        "    sso_account_id = 111122223333\n"
+        "    sso_start_url = https://other.awsapps.com/start\n"))
+    result = home.run(["doctor"])
+    assert result.returncode == 2
+    assert "inconsistent" in result.stdout
+
+
+def test_doctor_plain_http_start_url(home, emulator):
+    home.write_config(SESSION_CONFIG.replace("https://example", "http://example"))
+    result = home.run(["doctor"])
+    assert result.returncode == 2
+    assert "is not an https URL" in result.stdout
+
+
+def test_doctor_loose_permissions(home, emulator):
+    home.seed_token(emulator)
+    home.token_file().chmod(0o644)
+    result = home.run(["doctor"])
+    assert result.returncode == 2
+    assert f"chmod 600 {home.token_file()}" in result.stdout
+
+
+def test_doctor_clock_skew(home, emulator):
+    emulator.clock_offset = 600
+    result = home.run(["doctor"])
+    assert result.returncode == 2
+    assert "s behind SSO OIDC in us-east-1" in result.stdout
+
+
+def test_doctor_clock_in_sync(home, emulator):
+    result = home.run(["doctor"])
+    assert "clock within 60 s of SSO OIDC in us-east-1" in result.stdout
+    assert emulator.calls["CreateToken"] == 1
+
+
+def test_doctor_lock_directory_blocked(home, emulator, tmp_path):
+    blocker = tmp_path / "state-file"
+    blocker.write_text("")
+    result = home.run(["doctor"], extra_env={
+        "SSO_CREDENTIAL_PROCESS_STATE_DIR": str(blocker)})
+    assert result.returncode == 2
+    assert f"{blocker} is not a directory" in result.stdout
+
+
+def test_doctor_relative_tool_path(home, emulator):
+    home.write_config(SESSION_CONFIG + """
+    [profile relative]
+    credential_process = sso-credential-process --profile dev-sso
+    """)
+    result = home.run(["doctor"])
+    assert result.returncode == 2
+    assert "by a relative path" in result.stdout
+
+
+def test_doctor_unknown_profile_reference(home, emulator):
+    home.write_config(SESSION_CONFIG + """
+    [profile broken]
+    credential_process = TOOL --profile missing-sso
+    """)
+    result = home.run(["doctor"])
+    assert result.returncode == 2
+    assert "--profile missing-sso, which is not defined" in result.stdout
