@@ -46,5 +46,5 @@ echo "Installed: $venv/bin/sso-credential-process"
 echo "Linked:    $bin_dir/sso-credential-process"
 case ":$PATH:" in
   *":$bin_dir:"*) ;;
-  *) echo "Add $bin_dir to PATH, or call the absolute path above in credential_process." ;;
+  *) echo "Add $bin_dir to PATH. In credential_process, write the absolute path $bin_dir/sso-credential-process." ;;
 esac

@@ -115,10 +115,15 @@ def read_json(path: str):
         if error.errno == errno.ELOOP:
             raise CacheReadError("it is a symbolic link") from None
         raise CacheReadError(error.strerror or str(error)) from None
-    with os.fdopen(descriptor, "rb") as stream:
-        status = os.fstat(stream.fileno())
-        _check_owner_and_type(status)
-        data = stream.read(MAX_CACHE_FILE_BYTES + 1)
+    try:
+        # Checked on the descriptor before reading: a directory or a FIFO in the
+        # file's place must not block or fail the read.
+        _check_owner_and_type(os.fstat(descriptor))
+        data = _read_at_most(descriptor, MAX_CACHE_FILE_BYTES + 1)
+    except OSError as error:
+        raise CacheReadError(error.strerror or str(error)) from None
+    finally:
+        os.close(descriptor)
     if len(data) > MAX_CACHE_FILE_BYTES:
         raise CacheReadError(f"it is larger than {MAX_CACHE_FILE_BYTES} bytes")
     if not data.strip():
@@ -129,9 +134,23 @@ def read_json(path: str):
         raise CacheReadError("it is not UTF-8 text") from None
     except ValueError as error:
         raise CacheReadError(f"it is not valid JSON ({error})") from None
+    except RecursionError:
+        raise CacheReadError("it nests JSON too deeply") from None
     if not isinstance(document, dict):
         raise CacheReadError("it does not contain a JSON object")
     return document
+
+
+def _read_at_most(descriptor: int, limit: int) -> bytes:
+    chunks = []
+    size = 0
+    while size < limit:
+        chunk = os.read(descriptor, min(1 << 16, limit - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
 
 
 def _check_owner_and_type(status) -> None:
@@ -147,13 +166,30 @@ def _check_owner_and_type(status) -> None:
         )
 
 
+_WARNED_FILES = set()
+
+
 def read_cache_file(path: str, kind: str):
-    """Return the JSON object in ``path``, or None with a warning if it is unusable."""
+    """Return the JSON object in ``path``, or None with a warning if it is unusable.
+
+    The cache is read again after a lock is taken, so each file's problem is
+    reported once per process, not once per read.
+    """
     try:
         return read_json(path)
     except CacheReadError as error:
-        _warn("Ignoring the %s cache file %s because %s.", kind, path, error)
+        warn_once(
+            (path, str(error)), "Ignoring the %s cache file %s because %s.", kind,
+            path, error,
+        )
         return None
+
+
+def warn_once(key, message: str, *arguments) -> None:
+    """Log a warning unless one with the same ``key`` was logged in this process."""
+    if key not in _WARNED_FILES:
+        _WARNED_FILES.add(key)
+        _warn(message, *arguments)
 
 
 def ensure_directory(path: str) -> None:

@@ -23,7 +23,7 @@ EXIT_CODES_HELP = """exit codes:
   2  invalid usage or configuration
   3  login required (run the login command it prints)
   4  the service refused (access denied, invalid client, unknown account or role)
-  5  network failure, timeout, or the service unavailable after retries
+  5  network failure, timeout, the service unavailable, or an invalid response
 """
 
 
@@ -40,14 +40,21 @@ def add_selection_arguments(parser, with_role: bool) -> None:
 
 
 def add_logging_arguments(parser) -> None:
+    # SUPPRESS keeps a subcommand's parser from resetting -v or --debug given
+    # before the subcommand name; build_parser sets the real defaults once.
     parser.add_argument(
-        "-v", "--verbose", action="store_true", help="log progress to stderr"
+        "-v",
+        "--verbose",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="log progress to stderr",
     )
     parser.add_argument(
         "--debug",
         action="store_true",
-        help="log details to stderr and show tracebacks (tokens and keys are never "
-        "logged)",
+        default=argparse.SUPPRESS,
+        help="like --verbose, and also name the logger of each line and show "
+        "tracebacks (tokens and keys are never logged)",
     )
 
 
@@ -69,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="never start an interactive login; exit 3 with the command to run",
     )
     add_logging_arguments(parser)
+    parser.set_defaults(verbose=False, debug=False)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in SUBCOMMANDS:
         load_command(name).add_parser(subparsers)

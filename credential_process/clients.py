@@ -25,7 +25,6 @@ from botocore.exceptions import (
 from botocore.exceptions import ConnectionError as BotocoreConnectionError
 from botocore.parsers import ResponseParserError
 
-from .config import LOOPBACK_HOSTS
 from .errors import ConfigError, NetworkError, ServiceRefusedError
 
 log = logging.getLogger(__name__)
@@ -84,10 +83,10 @@ class ClientFactory:
 def validate_endpoint(endpoint_url: str, service_name: str) -> None:
     """Reject plain-http endpoints off this machine: tokens would travel in clear."""
     parts = urlsplit(endpoint_url)
-    if parts.scheme == "https":
+    scheme = parts.scheme.lower()
+    if scheme == "https":
         return
-    host = (parts.hostname or "").lower()
-    if parts.scheme == "http" and (host in LOOPBACK_HOSTS or host.startswith("127.")):
+    if scheme == "http" and is_loopback_host(parts.hostname or ""):
         return
     variable = "AWS_ENDPOINT_URL_" + service_name.upper().replace("-", "_")
     raise ConfigError(
@@ -95,6 +94,23 @@ def validate_endpoint(endpoint_url: str, service_name: str) -> None:
         f"credentials would be sent in clear text; fix {variable}, the services "
         "section or endpoint_url so that it starts with https://."
     )
+
+
+def is_loopback_host(host: str) -> bool:
+    """Return whether ``host`` is ``localhost`` or a loopback IP address literal.
+
+    A name such as ``127.0.0.1.example.com`` is not loopback: it resolves through
+    DNS to any address.
+    """
+    import ipaddress
+
+    host = host.lower().strip("[]")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def error_code(error: ClientError) -> str:

@@ -224,7 +224,11 @@ def resolve_settings(
         config_path=config.path,
     )
     _check_required(config, settings, profile, require_role)
-    validate_start_url(settings.start_url, _where(config, profile, session_name))
+    if start_url:
+        where = "the --start-url option"
+    else:
+        where = _where(config, profile, session_name)
+    validate_start_url(settings.start_url, where)
     return settings
 
 
@@ -265,34 +269,55 @@ def _where(config: ConfigFile, profile, session_name) -> str:
         return f"[sso-session {session_name}] in {config.path}"
     if profile:
         return f"[profile {profile}] in {config.path}"
-    return "the command line"
+    return "the command-line options"
+
+
+_OPTION_OF_KEY = {
+    "sso_start_url": "--start-url",
+    "sso_region": "--sso-region",
+    "sso_account_id": "--account-id",
+    "sso_role_name": "--role-name",
+}
 
 
 def _check_required(config, settings: SsoSettings, profile, require_role: bool):
-    missing = []
-    if not settings.start_url:
-        missing.append("sso_start_url")
-    if not settings.sso_region:
-        missing.append("sso_region")
+    session_keys = [
+        key
+        for key, value in (("sso_start_url", settings.start_url),
+                           ("sso_region", settings.sso_region))
+        if not value
+    ]
+    role_keys = []
     if require_role:
-        if not settings.account_id:
-            missing.append("sso_account_id")
-        if not settings.role_name:
-            missing.append("sso_role_name")
-    if not missing:
+        role_keys = [
+            key
+            for key, value in (("sso_account_id", settings.account_id),
+                               ("sso_role_name", settings.role_name))
+            if not value
+        ]
+    problems = []
+    if session_keys:
+        where = _where(config, profile, settings.session_name)
+        problems.append(f"{_missing_keys(session_keys)} in {where}")
+    if role_keys:
+        where = _where(config, profile, None)
+        problems.append(f"{_missing_keys(role_keys)} in {where}")
+    if not problems:
         return
-    where = _where(config, profile, settings.session_name)
-    options = {
-        "sso_start_url": "--start-url",
-        "sso_region": "--sso-region",
-        "sso_account_id": "--account-id",
-        "sso_role_name": "--role-name",
-    }
-    hint = ", ".join(f"{key} (or {options[key]})" for key in missing)
-    raise ConfigError(
-        f"Missing SSO configuration in {where}: {hint}. "
+    message = (
+        f"Missing SSO configuration: {'; '.join(problems)}. "
         "Add the keys to the config file or pass the options."
     )
+    if profile and "credential_process" in config.profiles.get(profile, {}):
+        message += (
+            f' The profile "{profile}" runs credential_process itself; point '
+            "--profile at the profile that holds the SSO settings instead."
+        )
+    raise ConfigError(message)
+
+
+def _missing_keys(keys) -> str:
+    return ", ".join(f"{key} (or {_OPTION_OF_KEY[key]})" for key in keys)
 
 
 def validate_start_url(start_url: str, where: str) -> None:

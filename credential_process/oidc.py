@@ -12,7 +12,7 @@ import time
 from botocore.exceptions import ClientError
 
 from . import clients, timeutil
-from .errors import LoginRequiredError, ServiceRefusedError
+from .errors import LoginRequiredError, NetworkError, ServiceRefusedError
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,8 @@ def register_client(client, settings, now: float) -> dict:
 
 
 def start_device_authorization(client, settings, registration: dict) -> dict:
-    return _call(
+    """Call StartDeviceAuthorization; return the checked response."""
+    authorization = _call(
         client.start_device_authorization,
         "StartDeviceAuthorization",
         settings,
@@ -70,6 +71,30 @@ def start_device_authorization(client, settings, registration: dict) -> dict:
         clientSecret=registration["clientSecret"],
         startUrl=settings.start_url,
     )
+    return _checked_authorization(authorization, settings)
+
+
+def _checked_authorization(authorization: dict, settings) -> dict:
+    """Reject a response that cannot be shown to a person; default bad timings."""
+    missing = [
+        name for name in ("deviceCode", "userCode", "verificationUri")
+        if not isinstance(authorization.get(name), str) or not authorization[name]
+    ]
+    if missing:
+        raise NetworkError(
+            f"StartDeviceAuthorization for {settings.description} returned an "
+            f"invalid response (missing {', '.join(missing)}). Try again later."
+        )
+    checked = dict(authorization)
+    if not _positive_int(checked.get("expiresIn")):
+        checked["expiresIn"] = DEFAULT_DEVICE_CODE_SECONDS
+    if not _positive_int(checked.get("interval")):
+        checked["interval"] = DEFAULT_POLL_INTERVAL_SECONDS
+    return checked
+
+
+def _positive_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
 
 
 def poll_for_token(client, settings, registration, authorization, clock=time.time,

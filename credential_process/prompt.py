@@ -43,9 +43,9 @@ class Prompt:
             log.debug("Could not write the login prompt: %s", error)
 
     def show_device_authorization(self, settings, authorization: dict) -> None:
-        uri = authorization.get("verificationUri", "")
-        complete = authorization.get("verificationUriComplete") or uri
-        code = authorization.get("userCode", "")
+        uri = printable(authorization.get("verificationUri", ""))
+        complete = printable(authorization.get("verificationUriComplete") or uri)
+        code = printable(authorization.get("userCode", ""))
         minutes = max(1, int(authorization.get("expiresIn") or 600) // 60)
         self.write(
             f"\nTo sign in to {settings.description} ({settings.start_url}), open\n"
@@ -54,13 +54,14 @@ class Prompt:
             f"    {code}\n"
             f"or open this address, which fills in the code:\n"
             f"    {complete}\n"
-            f"The code expires in {minutes} minutes.\n"
+            f"The code expires in {minutes} minute{'' if minutes == 1 else 's'}.\n"
         )
         self._deadline = timeutil.now() + int(authorization.get("expiresIn") or 600)
         self._reach(settings, complete, f"enter the code {code}")
 
     def show_authorization_url(self, settings, url: str, expires_in: float) -> None:
         """Show the /authorize address of the authorization-code login and open it."""
+        url = printable(url)
         self.write(
             f"\nTo sign in to {settings.description} ({settings.start_url}), "
             f"approve the request\nin the browser. If no browser opens, open\n"
@@ -165,9 +166,32 @@ def browser_available() -> bool:
     return environment.current().browser_available()
 
 
+def printable(text) -> str:
+    """Replace control characters, so service text cannot drive the terminal."""
+    return "".join(
+        "?" if ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 else c for c in str(text)
+    )
+
+
+def is_web_url(url: str) -> bool:
+    """Return whether ``url`` is https, or http on this machine's loopback."""
+    from urllib.parse import urlsplit
+
+    from .clients import is_loopback_host
+
+    parts = urlsplit(url)
+    if parts.scheme == "https" and parts.hostname:
+        return True
+    return parts.scheme == "http" and is_loopback_host(parts.hostname or "")
+
+
 def open_in_browser(url: str) -> bool:
     """Open ``url`` once in a graphical browser; return whether that worked."""
     import webbrowser
+
+    if not is_web_url(url):
+        log.warning("Not opening %s in a browser: it is not an https address", url)
+        return False
 
     try:
         browser = webbrowser.get()

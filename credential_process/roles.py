@@ -7,7 +7,7 @@ import logging
 from botocore.exceptions import ClientError
 
 from . import cachefiles, clients, locking, roleindex, rolecache, timeutil
-from .errors import ServiceRefusedError
+from .errors import NetworkError, ServiceRefusedError
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +22,8 @@ def role_credentials(settings, client_factory, token_resolver) -> dict:
     path = rolecache.role_cache_path(settings)
     cached = _cached(path)
     if cached is not None:
+        log.info("Using the cached role credentials in %s, valid until %s", path,
+                 cached["Expiration"])
         return cached
 
     access_token = token_resolver.access_token()
@@ -97,7 +99,19 @@ def get_role_credentials(portal, settings, access_token: str) -> dict:
         raise clients.translate_client_error(error, what) from None
     except clients.NETWORK_ERRORS as error:
         raise clients.describe_network_error(error, what) from None
+    except (ValueError, TypeError, OverflowError):
+        # botocore's parser raises these for a member of the wrong type, such as
+        # a string where the model has a long.
+        raise NetworkError(
+            f"{what} returned a response that could not be parsed; nothing was "
+            "printed or cached. Try again later."
+        ) from None
     return _to_cache_layout(response.get("roleCredentials") or {}, settings, what)
+
+
+# Expirations further out than this are not plausible role sessions (the maximum
+# is 12 hours) and would overflow time conversions on some platforms.
+MAX_CREDENTIAL_LIFETIME_SECONDS = 366 * 86400
 
 
 def _to_cache_layout(role: dict, settings, what: str) -> dict:
@@ -109,13 +123,19 @@ def _to_cache_layout(role: dict, settings, what: str) -> dict:
     if not isinstance(expiration, int) or isinstance(expiration, bool):
         missing.append("expiration")
     if missing:
-        raise ServiceRefusedError(
-            f"{what} returned incomplete credentials (missing {', '.join(missing)}); "
-            "nothing was printed or cached. Try again later."
+        raise NetworkError(
+            f"{what} returned an invalid response (missing or invalid "
+            f"{', '.join(missing)}); nothing was printed or cached. Try again later."
         )
     # The portal gives epoch milliseconds; the cache and SDKs use whole seconds.
     expires_at = expiration // 1000
     left = expires_at - timeutil.now()
+    if not 0 < left < MAX_CREDENTIAL_LIFETIME_SECONDS:
+        raise NetworkError(
+            f"{what} returned credentials with an invalid expiration "
+            f"({expiration} ms since the epoch); nothing was printed or cached. "
+            "Check the system clock, then try again later."
+        )
     if left < timeutil.SHORT_LIVED_CREDENTIALS_SECONDS:
         log.warning(
             "The role credentials for %s expire in %d s; SDKs will run this process "

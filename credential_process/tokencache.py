@@ -66,7 +66,8 @@ def load_token(settings):
     if record is None:
         return None
     if not isinstance(record.get("accessToken"), str) or "expiresAt" not in record:
-        cachefiles._warn(
+        cachefiles.warn_once(
+            (path, "fields"),
             "Ignoring the SSO token cache file %s because it has no accessToken "
             "or expiresAt.",
             path,
@@ -99,6 +100,15 @@ def build_token_record(settings, response: dict, registration: dict, now, previo
         if key not in TOKEN_FIELDS:
             record[key] = value
     return record
+
+
+def registration_of(record: dict) -> dict:
+    """Return the client registration stored in a token record, in registration form."""
+    return {
+        "clientId": record["clientId"],
+        "clientSecret": record["clientSecret"],
+        "expiresAt": record["registrationExpiresAt"],
+    }
 
 
 def save_token(settings, record: dict) -> str:

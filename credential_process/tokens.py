@@ -84,7 +84,7 @@ class TokenResolver:
         if waiter is not None:
             return waiter.check(token)
 
-        reason = self._no_token_reason(token)
+        reason = self._no_token_reason(token, rejected)
         if token is not None and token.can_refresh(timeutil.now()):
             refreshed, reason = self._refresh(token, lock)
             if refreshed is not None:
@@ -96,9 +96,14 @@ class TokenResolver:
                 return token.access_token
         return self._login(lock, reason)
 
-    def _no_token_reason(self, token) -> str:
+    def _no_token_reason(self, token, rejected=None) -> str:
         if token is None:
             return f"there is no cached SSO token for {self.settings.description}"
+        if rejected is not None and token.access_token == rejected:
+            return (
+                f"the SSO portal rejected the cached token for "
+                f"{self.settings.description} (the session was revoked or ended)"
+            )
         if not self.settings.session_name:
             return (
                 f"the SSO token for {self.settings.description} has expired, and "
@@ -133,7 +138,8 @@ class TokenResolver:
             return self._refresh_failed(token, error)
 
         record = tokencache.build_token_record(
-            self.settings, response, token.record, now, token.record
+            self.settings, response, tokencache.registration_of(token.record), now,
+            token.record,
         )
         try:
             tokencache.save_token(self.settings, record)

@@ -127,6 +127,20 @@ def test_missing_secrets_print_nothing(home, emulator):
         {"roleCredentials": {"accessKeyId": "ASIAEXAMPLE", "secretAccessKey": "x",
                              "sessionToken": None, "expiration": 1}}))
     result = home.run(["--profile", "dev-sso"])
-    assert result.returncode == 4
+    assert result.returncode == 5
     assert result.stdout == ""
     assert "sessionToken" in result.stderr
+    assert not home.role_file().exists()
+
+
+@pytest.mark.parametrize("expiration", [1000, '"soon"', 99999999999999999999, "true"])
+def test_invalid_expiration_rejected(home, emulator, expiration):
+    home.seed_token(emulator)
+    emulator.inject("GetRoleCredentials", status=200, body=(
+        '{"roleCredentials": {"accessKeyId": "ASIAEXAMPLE", "secretAccessKey": "x", '
+        f'"sessionToken": "t", "expiration": {expiration}}}}}'))
+    result = home.run(["--profile", "dev-sso"])
+    assert result.returncode == 5
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
+    assert not home.role_file().exists()

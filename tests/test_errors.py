@@ -207,3 +207,85 @@ def test_symlinked_token_file_ignored(home, emulator, tmp_path):
     assert result.returncode == EXIT_LOGIN
     assert "symbolic link" in result.stderr
     assert target.read_text().count(record["accessToken"]) == 1
+
+
+@pytest.mark.parametrize("url,accepted", [
+    ("https://portal.sso.us-east-1.amazonaws.com", True),
+    ("http://127.0.0.1:8080", True),
+    ("http://127.9.9.9", True),
+    ("http://[::1]:80", True),
+    ("http://localhost:1", True),
+    ("HTTP://127.0.0.1", True),
+    ("http://127.0.0.1.nip.io", False),
+    ("http://127.evil.example", False),
+    ("http://10.0.0.1:9", False),
+    ("ftp://127.0.0.1", False),
+])
+def test_endpoint_scheme_check(url, accepted):
+    from credential_process.clients import validate_endpoint
+    from credential_process.errors import ConfigError
+
+    if accepted:
+        validate_endpoint(url, "sso")
+    else:
+        with pytest.raises(ConfigError):
+            validate_endpoint(url, "sso")
+
+
+@pytest.mark.parametrize("which", ["token", "role"])
+def test_deeply_nested_json_is_miss(home, emulator, which):
+    home.seed_token(emulator)
+    path = home.token_file() if which == "token" else home.role_file()
+    home.write_json(path, "[" * 100000 + "]" * 100000)
+    result = home.run(["--profile", "dev-sso", "--no-login"])
+    assert "Traceback" not in result.stderr
+    assert "nests JSON too deeply" in result.stderr
+    assert result.returncode == (3 if which == "token" else 0)
+
+
+def test_directory_in_place_of_cache_file(home, emulator):
+    home.sso_cache.mkdir(parents=True)
+    home.token_file().mkdir()
+    result = home.run(["--profile", "dev-sso", "--no-login"])
+    assert result.returncode == EXIT_LOGIN
+    assert "not a regular file" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_cache_warning_printed_once(home, emulator):
+    home.write_json(home.token_file(), "")
+    result = home.run(["--profile", "dev-sso"])
+    assert result.returncode == EXIT_LOGIN
+    assert result.stderr.count("Ignoring the SSO token cache file") == 1
+
+
+def test_verbose_before_subcommand(home, emulator):
+    result = home.run(["--debug", "login", "--sso-session", "nope"])
+    assert result.returncode == EXIT_USAGE
+    assert "Traceback" in result.stderr
+
+
+def test_role_keys_named_in_profile(home):
+    home.write_config("""\
+        [sso-session s1]
+        sso_start_url = https://example.awsapps.com/start
+        sso_region = us-east-1
+        [profile p]
+        sso_session = s1
+        sso_account_id = 111122223333
+        """)
+    result = home.run(["--profile", "p"])
+    assert result.returncode == EXIT_USAGE
+    assert "sso_role_name (or --role-name) in [profile p]" in result.stderr
+
+
+def test_credential_process_profile_hint(home):
+    result = home.run(["--profile", "dev"])
+    assert result.returncode == EXIT_USAGE
+    assert "runs credential_process itself" in result.stderr
+
+
+def test_start_url_option_named(home):
+    result = home.run(["--profile", "dev-sso", "--start-url", "http://x/start"])
+    assert result.returncode == EXIT_USAGE
+    assert "the --start-url option" in result.stderr

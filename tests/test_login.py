@@ -177,3 +177,22 @@ def test_login_then_credentials(home, emulator):
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["AccountId"] == "111122223333"
     assert emulator.calls["CreateToken:refresh_token"] == 0
+
+
+def test_control_characters_not_echoed(home, emulator):
+    emulator.inject("StartDeviceAuthorization", status=200, body=json.dumps({
+        "deviceCode": "DC", "userCode": "AB\x1b[2J\x1b]0;title\x07CD",
+        "verificationUri": "https://device.example/", "expiresIn": 2, "interval": 1,
+    }))
+    result = home.run(LOGIN)
+    assert "\x1b" not in result.stderr
+    assert "AB?[2J?]0;title?CD" in result.stderr
+
+
+def test_incomplete_device_authorization(home, emulator):
+    emulator.inject("StartDeviceAuthorization", status=200,
+                    body=json.dumps({"deviceCode": "DC"}))
+    result = home.run(LOGIN)
+    assert result.returncode == 5
+    assert "userCode" in result.stderr
+    assert emulator.calls["CreateToken"] == 0

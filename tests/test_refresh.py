@@ -28,6 +28,26 @@ def test_refresh_rotates_refresh_token(home, emulator):
     assert list(saved) == list(TOKEN_FIELDS)
 
 
+def test_refresh_keeps_registration_expiry(home, emulator):
+    record = home.seed_token(emulator, expires_in=300)
+    result = home.run(["--profile", "dev-sso"])
+    assert result.returncode == 0, result.stderr
+    saved = home.read_json(home.token_file())
+    assert saved["registrationExpiresAt"] == record["registrationExpiresAt"]
+    assert saved["clientId"] == record["clientId"]
+    assert saved["clientSecret"] == record["clientSecret"]
+
+
+def test_second_refresh_succeeds(home, emulator):
+    home.seed_token(emulator, expires_in=300)
+    emulator.access_token_ttl = 300
+    assert home.run(["--profile", "dev-sso"]).returncode == 0
+    home.role_file().unlink()
+    result = home.run(["--profile", "dev-sso"])
+    assert result.returncode == 0, result.stderr
+    assert emulator.calls["CreateToken:refresh_token"] == 2
+
+
 def test_refresh_keeps_old_refresh_token(home, emulator):
     emulator.rotate_refresh_tokens = False
     record = home.seed_token(emulator, expires_in=300)

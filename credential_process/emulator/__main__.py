@@ -81,13 +81,21 @@ SETTING_ARGUMENTS = (
 def main(argv: Optional[List[str]] = None) -> int:
     arguments = parse_arguments(argv)
     logging.basicConfig(level=arguments.log_level.upper(), stream=sys.stderr)
-    emulator = Emulator(user_name=arguments.user_name, host=arguments.host)
+    if not 0 <= arguments.port <= 65535:
+        print(f"emulator: invalid port {arguments.port}: expected 0 to 65535",
+              file=sys.stderr)
+        return 2
     settings = {
         name: getattr(arguments, name)
         for name in SETTING_ARGUMENTS
         if getattr(arguments, name) is not None
     }
-    emulator.configure(**settings)
+    try:
+        emulator = Emulator(user_name=arguments.user_name, host=arguments.host)
+        emulator.configure(**settings)
+    except ValueError as error:
+        print(f"emulator: {error}", file=sys.stderr)
+        return 2
 
     stop_requested = threading.Event()
     for signal_number in (signal.SIGTERM, signal.SIGINT):

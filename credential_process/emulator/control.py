@@ -75,7 +75,9 @@ def get_requests(emulator: "Emulator", arguments: Dict[str, Any]) -> Any:
 
 
 def reset(emulator: "Emulator", arguments: Dict[str, Any]) -> Any:
+    # A reset starts a clean run: leftover faults would hit the next client.
     emulator.reset_counters()
+    emulator.clear_faults()
     return {}
 
 

@@ -148,6 +148,13 @@ class Emulator(TrustedIdentityMixin, EmulatorState):
             )
         if status is None and (body is not None or error_type or headers):
             raise ValueError("body, error_type and headers need a status to replace")
+        if status is not None and (
+            not isinstance(status, int) or isinstance(status, bool)
+            or not 100 <= status <= 599
+        ):
+            raise ValueError(f"invalid status {status!r}: expected an HTTP status code")
+        if not isinstance(count, int) or count < 1:
+            raise ValueError(f"invalid count {count!r}: expected a positive integer")
         fault = Fault(
             status, error_type, body, dict(headers or {}), close_connection, delay
         )
@@ -222,6 +229,11 @@ class Emulator(TrustedIdentityMixin, EmulatorState):
         with self.lock:
             self.calls.clear()
             self.requests.clear()
+
+    def clear_faults(self) -> None:
+        """Drop every queued fault that no request has consumed yet."""
+        with self.lock:
+            self.faults.clear()
 
 
 def utc_datetime(timestamp: float) -> datetime.datetime:
