@@ -115,10 +115,16 @@ def read_json(path: str):
         if error.errno == errno.ELOOP:
             raise CacheReadError("it is a symbolic link") from None
         raise CacheReadError(error.strerror or str(error)) from None
-    with os.fdopen(descriptor, "rb") as stream:
-        status = os.fstat(stream.fileno())
-        _check_owner_and_type(status)
-        data = stream.read(MAX_CACHE_FILE_BYTES + 1)
+    try:
+        # Checked before reading: a directory or FIFO in place of the file fails
+        # fdopen or blocks a read.
+        _check_owner_and_type(os.fstat(descriptor))
+        with os.fdopen(descriptor, "rb", closefd=False) as stream:
+            data = stream.read(MAX_CACHE_FILE_BYTES + 1)
+    except OSError as error:
+        raise CacheReadError(error.strerror or str(error)) from None
+    finally:
+        os.close(descriptor)
     if len(data) > MAX_CACHE_FILE_BYTES:
         raise CacheReadError(f"it is larger than {MAX_CACHE_FILE_BYTES} bytes")
     if not data.strip():
