@@ -13,7 +13,7 @@ import logging
 from botocore.exceptions import ClientError
 
 from . import cachefiles, clients, device_flow, locking, oidc, timeutil, tokencache
-from .errors import LoginRequiredError, login_command
+from .errors import LoginRequiredError, NetworkError, login_command
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +113,7 @@ class TokenResolver:
                 )
             except oidc.RefreshRejectedError as error:
                 return self._refresh_rejected(token, error)
-            except (ClientError,) + clients.NETWORK_ERRORS as error:
+            except (ClientError, NetworkError) + clients.NETWORK_ERRORS as error:
                 return self._refresh_failed(token, error)
             cachefiles.pause_point("after-refresh")
             # Read after the call, which has updated the service clock offset.
@@ -149,7 +149,9 @@ class TokenResolver:
 
     def _refresh_failed(self, token, error):
         what = f"Refreshing the SSO token for {self.settings.description}"
-        if isinstance(error, ClientError):
+        if isinstance(error, NetworkError):
+            failure = error
+        elif isinstance(error, ClientError):
             failure = clients.translate_client_error(error, what)
         else:
             failure = clients.describe_network_error(error, what)
