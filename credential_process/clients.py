@@ -110,12 +110,12 @@ class ClientFactory:
                 f"Unable to create the {service_name} client for region {region}: "
                 f"{error}"
             ) from None
-        validate_endpoint(client.meta.endpoint_url, service_name)
+        validate_endpoint(client.meta.endpoint_url, service_name, self._profile_name)
         client.meta.events.register("after-call", clockskew.after_call_handler)
         return client
 
 
-def validate_endpoint(endpoint_url: str, service_name: str) -> None:
+def validate_endpoint(endpoint_url: str, service_name: str, profile_name=None) -> None:
     """Reject plain-http endpoints off this machine: tokens would travel in clear."""
     parts = urlsplit(endpoint_url)
     if parts.scheme == "https":
@@ -123,11 +123,15 @@ def validate_endpoint(endpoint_url: str, service_name: str) -> None:
     host = (parts.hostname or "").lower()
     if parts.scheme == "http" and (host in LOOPBACK_HOSTS or host.startswith("127.")):
         return
+    from .config import config_file_path
+
     variable = "AWS_ENDPOINT_URL_" + service_name.upper().replace("-", "_")
+    section = f"[profile {profile_name}]" if profile_name else "[default]"
     raise ConfigError(
         f"The {service_name} endpoint {endpoint_url} is not https. Tokens and "
-        f"credentials would be sent in clear text; fix {variable}, the services "
-        "section or endpoint_url so that it starts with https://."
+        f"credentials would be sent in clear text; fix {variable}, or endpoint_url "
+        f"or the services section named by {section} in {config_file_path()}, so "
+        "that it starts with https://."
     )
 
 

@@ -295,16 +295,26 @@ def _check_required(config, settings: SsoSettings, profile, require_role: bool):
             missing.append("sso_role_name")
     if not missing:
         return
-    where = _where(config, profile, settings.session_name)
     options = {
         "sso_start_url": "--start-url",
         "sso_region": "--sso-region",
         "sso_account_id": "--account-id",
         "sso_role_name": "--role-name",
     }
-    hint = ", ".join(f"{key} (or {options[key]})" for key in missing)
+    # The account and role belong in the profile even when it uses an sso-session.
+    session_where = _where(config, profile, settings.session_name)
+    role_where = _where(config, profile, None)
+    parts = []
+    for where in dict.fromkeys((session_where, role_where)):
+        keys = [
+            key for key in missing
+            if (role_where if key in SSO_PROVIDER_KEYS else session_where) == where
+        ]
+        if keys:
+            hint = ", ".join(f"{key} (or {options[key]})" for key in keys)
+            parts.append(f"in {where}: {hint}")
     raise ConfigError(
-        f"Missing SSO configuration in {where}: {hint}. "
+        f"Missing SSO configuration {'; '.join(parts)}. "
         "Add the keys to the config file or pass the options."
     )
 
