@@ -145,7 +145,7 @@ def test_portal_401_twice_is_refusal(home, emulator):
 
 
 def test_device_slow_down_backs_off(home, emulator):
-    emulator.configure(approve_after_polls=2)
+    emulator.configure(approve_after_polls=0)
     emulator.inject("CreateToken", status=400, error_type="SlowDownException",
                     body={"error": "slow_down"})
     result = home.run(LOGIN + ["-v"])
