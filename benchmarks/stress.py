@@ -3,9 +3,10 @@
     .venv/bin/python benchmarks/stress.py                 # all three storms, 200 each
     .venv/bin/python benchmarks/stress.py --count 500 --storm refresh
 
-Storms: ``cold`` (valid token, no cached role credentials), ``refresh`` (expired
-access token, refresh-token rotation on), ``login`` (no token; each process has its
-own pseudo-terminal as controlling terminal and the emulator approves the login).
+Storms: ``cold`` has a valid token and no cached role credentials. ``refresh`` has an
+expired access token, with refresh-token rotation on. ``login`` has no token, each
+process has its own pseudo-terminal as controlling terminal, and the emulator
+approves the login.
 For each storm the script prints the service calls the emulator counted, the
 processes that failed, the number of login prompts shown, and the wall time from
 the first start to the last exit. Everything runs on 127.0.0.1 in a scratch HOME.

@@ -290,14 +290,15 @@ def _remove_stale_temporary_files(path: str) -> None:
 
 
 # Crash tests set this to a point name ("before-rename", "after-refresh") or to
-# "before-rename:<file name>"; the process then says so on stderr and sleeps there,
-# so the test can SIGKILL it at exactly that step. Unset, it costs one lookup.
+# "before-rename:<file name>". The process then writes the point name to stderr and
+# sleeps there, so the test can SIGKILL it at exactly that step. Unset, it costs one
+# environment lookup.
 PAUSE_VARIABLE = "SSO_CREDENTIAL_PROCESS_TEST_PAUSE_AT"
 PAUSE_SECONDS = 120
 
 
 def pause_point(name: str, detail: str = "") -> None:
-    """Sleep at the point ``name`` when the crash-test variable asks for it."""
+    """Sleep at the point ``name`` when the crash-test variable names it."""
     wanted = os.environ.get(PAUSE_VARIABLE)
     if not wanted or wanted not in (name, f"{name}:{detail}"):
         return

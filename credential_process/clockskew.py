@@ -3,8 +3,9 @@
 Expiry times of tokens and role credentials come from the service's clock. A local
 clock a few minutes off would make fresh credentials look expired (a new call on
 every run) or stale ones look fresh (SDKs get credentials the service rejects). So
-every service answer's HTTP ``Date`` header is compared with the local clock, the
-offset is kept in this tool's state directory, and ``timeutil.now()`` applies it.
+the HTTP ``Date`` header of every service response is compared with the local
+clock, the offset is kept in this tool's state directory, and ``timeutil.now()``
+applies it.
 
 Standard library only: the cache-hit path loads the offset with one small read,
 and finds no file at all while the clocks agree.
@@ -55,7 +56,7 @@ def _plausible(offset) -> bool:
 
 
 def observe_date(date_header) -> None:
-    """Record the offset that the ``Date`` header of a service answer shows."""
+    """Record the clock offset shown by the ``Date`` header of a service response."""
     if _identity is None or not date_header:
         return
     from email.utils import parsedate_to_datetime
@@ -93,7 +94,7 @@ def _save(offset: int) -> None:
 
 
 def after_call_handler(http_response=None, **_) -> None:
-    """botocore ``after-call`` handler: note the Date header of every answer."""
+    """Record the Date header of every response (a botocore ``after-call`` handler)."""
     headers = getattr(http_response, "headers", None)
     if headers is not None:
         observe_date(headers.get("Date"))

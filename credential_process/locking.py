@@ -58,7 +58,7 @@ class CacheLock:
         self.activity_path = os.path.join(directory, name + ".activity")
         self.description = description
         self._lock = FileLock(self.path, mode=0o600)
-        self._held = False
+        self._owns_lock = False
         try:
             cachefiles.ensure_directory(directory)
         except cachefiles.CacheWriteError as error:
@@ -119,7 +119,7 @@ class CacheLock:
             self._lock.acquire(timeout=timeout, poll_interval=POLL_SECONDS)
         except Timeout:
             return False
-        self._held = True
+        self._owns_lock = True
         return True
 
     def _wait_limit(self, waited: float) -> float:
@@ -158,14 +158,14 @@ class CacheLock:
             log.debug("Could not record the lock activity: %s", error)
 
     def release(self) -> None:
-        if not self._held:
+        if not self._owns_lock:
             return
         if self._owns_activity():
             try:
                 cachefiles.remove_file(self.activity_path)
             except OSError as error:
                 log.debug("Could not remove %s: %s", self.activity_path, error)
-        self._held = False
+        self._owns_lock = False
         self._lock.release()
 
     def _owns_activity(self) -> bool:

@@ -160,15 +160,15 @@ def refresh_access_token(client, settings, record: dict) -> dict:
     return _require(response, TOKEN_FIELDS, "CreateToken", settings)
 
 
-# Members every CreateToken answer must have, with their types.
+# Members every CreateToken response must have, with their types.
 TOKEN_FIELDS = {"accessToken": str, "expiresIn": int}
 
 
 def _require(response: dict, fields: dict, operation: str, settings) -> dict:
     """Return ``response`` if it has ``fields`` with their types, else raise.
 
-    An answer that parsed but lacks what the protocol promises is treated like
-    one that did not parse: a service fault worth a later retry.
+    A response that parsed but lacks required members is treated like one that
+    did not parse, as a service fault worth a later retry.
     """
     wrong = [
         name for name, kind in fields.items()
@@ -178,7 +178,7 @@ def _require(response: dict, fields: dict, operation: str, settings) -> dict:
     ]
     if wrong:
         raise NetworkError(
-            f"{operation} for {settings.description} returned an incomplete answer "
+            f"{operation} for {settings.description} returned an incomplete response "
             f"(missing or invalid {', '.join(wrong)}). Try again later."
         )
     return response

@@ -104,8 +104,8 @@ class TokenResolver:
     def _refresh(self, token, lock):
         """Return (access token or None, reason a login is needed)."""
         lock.announce("refresh", timeutil.now() + locking.service_call_wait_seconds())
-        # The service invalidates the old refresh token when it answers, so the
-        # answer is saved before SIGTERM, SIGINT or SIGHUP may end the process.
+        # The service invalidates the old refresh token when it returns a new one,
+        # so the response is saved before SIGTERM, SIGINT or SIGHUP end the process.
         with _termination_deferred():
             try:
                 response = oidc.refresh_access_token(
@@ -133,7 +133,7 @@ class TokenResolver:
 
     def _refresh_rejected(self, token, error):
         # The AWS CLI and botocore refresh without this tool's lock. If one of them
-        # rotated the refresh token meanwhile, the file holds the new one.
+        # rotated the refresh token meanwhile, the file contains the new one.
         current = tokencache.load_token(self.settings)
         if _refresh_token_of(current) not in (None, _refresh_token_of(token)):
             log.info("Another program refreshed the SSO token for %s meanwhile",

@@ -61,7 +61,8 @@ def test_unknown_session_named(home, emulator):
 
 
 def test_conflicting_start_url_named(home, emulator):
-    text = session_section() + PROFILE + "sso_start_url = https://other.awsapps.com/start\n"
+    other = "sso_start_url = https://other.awsapps.com/start\n"
+    text = session_section() + PROFILE + other
     message = run_config(home, emulator, text)
     assert "sso_start_url" in message
     assert "https://other.awsapps.com/start" in message

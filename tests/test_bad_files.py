@@ -92,7 +92,8 @@ def small_mount():
 ])
 def test_corrupt_token_replaced_by_login(home, emulator, content):
     if content == "TRAILING":
-        content = json.dumps({"accessToken": "x", "expiresAt": "2020"}) + '"}' + "x" * 40
+        record = {"accessToken": "x", "expiresAt": "2020"}
+        content = json.dumps(record) + '"}' + "x" * 40
     home.write_json(home.token_file(), content)
     code, stdout, stderr, screen = run_with_terminal(home, ["--profile", "dev-sso"])
     assert code == 0, stderr

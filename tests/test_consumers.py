@@ -39,7 +39,8 @@ def js_sdk():
 
 @pytest.fixture
 def consumer_home(home):
-    home.write_config(textwrap.dedent(SESSION_CONFIG) + textwrap.dedent(MERGED_PROFILES))
+    text = textwrap.dedent(SESSION_CONFIG) + textwrap.dedent(MERGED_PROFILES)
+    home.write_config(text)
     return home
 
 

@@ -106,7 +106,7 @@ def test_malformed_device_answer_is_network(home, emulator):
                     headers={"Content-Type": "application/json"})
     result = home.run(LOGIN)
     clean_failure(result, EXIT_NETWORK)
-    assert "incomplete answer" in result.stderr
+    assert "incomplete response" in result.stderr
 
 
 def test_malformed_refresh_keeps_valid_token(home, emulator):
@@ -137,7 +137,8 @@ def test_portal_401_hours_left_refreshes(home, emulator):
 
 def test_portal_401_twice_is_refusal(home, emulator):
     home.seed_token(emulator, expires_in=6 * 3600)
-    emulator.inject("GetRoleCredentials", status=401, error_type="UnauthorizedException",
+    emulator.inject("GetRoleCredentials", status=401,
+                    error_type="UnauthorizedException",
                     body={"message": "Session token not found or invalid"}, count=2)
     result = home.run(["--profile", "dev-sso"])
     clean_failure(result, EXIT_REFUSED)

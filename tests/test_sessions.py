@@ -43,7 +43,8 @@ def test_registration_files_not_tokens(home, emulator):
             "clientId": "CID-1", "clientSecret": "CSECRET-1",
             "expiresAt": "2099-04-15T12:00:00Z", "scopes": ["sso:account:access"]},
         "botocore-client-id-us-east-1.json": {
-            "clientId": "CID-0", "clientSecret": "S", "expiresAt": "2099-01-01T00:00:00Z"},
+            "clientId": "CID-0", "clientSecret": "S",
+            "expiresAt": "2099-01-01T00:00:00Z"},
         "aws-toolkit-example.json": {"accessToken": "x", "expiresAt": "2099-01-01"},
     }
     for name, document in others.items():
