@@ -125,8 +125,11 @@ class TokenResolver:
                 tokencache.save_token(self.settings, record)
             except cachefiles.CacheWriteError as error:
                 log.warning(
-                    "Refreshed the SSO token for %s but could not cache it: %s",
-                    self.settings.description, error,
+                    "Refreshed the SSO token for %s but could not cache it: %s. The "
+                    "service may have invalidated the old refresh token, so a later "
+                    "run may need a new login; free space or fix the permissions of "
+                    "%s.",
+                    self.settings.description, error, cachefiles.sso_cache_directory(),
                 )
         log.info("Refreshed the SSO token for %s", self.settings.description)
         return response["accessToken"], ""
