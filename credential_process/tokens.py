@@ -103,10 +103,11 @@ class TokenResolver:
 
     def _refresh(self, token, lock):
         """Return (access token or None, reason a login is needed)."""
-        lock.announce("refresh", timeutil.now() + locking.service_call_wait_seconds())
         # The service invalidates the old refresh token when it returns a new one,
         # so the response is saved before SIGTERM, SIGINT or SIGHUP end the process.
         with _termination_deferred():
+            deadline = timeutil.now() + locking.service_call_wait_seconds()
+            lock.announce("refresh", deadline)
             try:
                 response = oidc.refresh_access_token(
                     self.oidc_client(), self.settings, token.record

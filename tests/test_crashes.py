@@ -56,13 +56,15 @@ def test_kill_holding_lock_next_proceeds(home, emulator):
 
 def test_kill_holding_lock_keeps_session(home, emulator):
     home.seed_token(emulator, expires_in=-60)
-    emulator.inject("CreateToken", delay=3)
+    emulator.inject("CreateToken", delay=8)
+    injected = time.time()
     holder = start(home)
     wait_for_activity(home, "refresh")
     holder.kill()
     holder.communicate()
     assert home.run(["--profile", "dev-sso"]).returncode == 0
-    time.sleep(3.5)  # the killed process's delayed request has now been served
+    # Wait until the emulator has served the killed process's delayed request.
+    time.sleep(max(0, injected + 8.5 - time.time()))
     stored = home.read_json(home.token_file())
     assert not emulator.refresh_tokens[stored["refreshToken"]].revoked
 

@@ -141,7 +141,8 @@ def test_login_holder_waited_for(home, emulator):
     try:
         wait_for_activity(home, "login")
         waiter = start_holder(home, SHORT_TIMEOUTS)
-        time.sleep(15)  # longer than the base wait with one-second timeouts
+        # Longer than the 20 s base wait with one-second timeouts.
+        time.sleep(23)
         device = next(iter(emulator.device_authorizations.values()))
         emulator.approve(device.user_code)
         stdout, stderr = waiter.communicate(timeout=60)
