@@ -3,7 +3,8 @@
 #
 #   ./install.sh          installs into ~/.local/share/sso-credential-process/venv and
 #                         links the command into ~/.local/bin
-#   ./install.sh --dev    creates ./.venv with the package (editable) and the test tools
+#   ./install.sh --dev    creates ./.venv with the package (editable) and the test tools,
+#                         and installs the AWS SDK for JavaScript into tests/js with npm
 #
 # PYTHON selects the interpreter (default: python3). Nothing outside the package
 # registries is downloaded.
@@ -15,7 +16,7 @@ mode=user
 case "${1:-}" in
   --dev) mode=dev ;;
   "") ;;
-  -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+  -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
   *) echo "install.sh: unknown option $1 (use --dev or no option)" >&2; exit 2 ;;
 esac
 
@@ -29,6 +30,12 @@ if [ "$mode" = dev ]; then
   [ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
   "$venv/bin/python" -m pip install --quiet --upgrade pip
   "$venv/bin/python" -m pip install --quiet -e "$here[test]"
+  # The AWS SDK for JavaScript, which the consumer tests run the tool through.
+  if command -v npm >/dev/null 2>&1; then
+    (cd "$here/tests/js" && npm ci --no-audit --no-fund --loglevel=error)
+  else
+    echo "npm not found: the AWS SDK for JavaScript tests will be skipped"
+  fi
   echo "Development environment ready: $venv"
   echo "Run the tests with: .venv/bin/python -m pytest"
   exit 0

@@ -265,6 +265,7 @@ def write_json_atomic(path: str, document: dict) -> None:
             stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
+        pause_point("before-rename", os.path.basename(path))
         os.replace(temporary, path)
     except OSError as error:
         _remove_quietly(temporary)
@@ -316,6 +317,25 @@ def _remove_stale_temporary_files(path: str) -> None:
                 os.unlink(candidate)
         except OSError:
             continue
+
+
+# Crash tests set this to a point name ("before-rename", "after-refresh") or to
+# "before-rename:<file name>". The process then writes the point name to stderr and
+# sleeps there, so the test can SIGKILL it at exactly that step. Unset, it costs one
+# environment lookup.
+PAUSE_VARIABLE = "SSO_CREDENTIAL_PROCESS_TEST_PAUSE_AT"
+PAUSE_SECONDS = 120
+
+
+def pause_point(name: str, detail: str = "") -> None:
+    """Sleep at the point ``name`` when the crash-test variable names it."""
+    wanted = os.environ.get(PAUSE_VARIABLE)
+    if not wanted or wanted not in (name, f"{name}:{detail}"):
+        return
+    import time
+
+    os.write(2, f"sso-credential-process: paused at {wanted}\n".encode())
+    time.sleep(PAUSE_SECONDS)
 
 
 def remove_file(path: str) -> bool:

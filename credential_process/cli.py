@@ -189,7 +189,7 @@ def selection(arguments, require_role: bool):
     ):
         raise ConfigError("--start-url needs --sso-region as well.")
     config_file = config.load_config_file(config.config_file_path())
-    return config.resolve_settings(
+    settings = config.resolve_settings(
         config_file,
         profile=arguments.profile,
         sso_session=arguments.sso_session,
@@ -199,4 +199,8 @@ def selection(arguments, require_role: bool):
         role_name=getattr(arguments, "role_name", None),
         require_role=require_role,
     )
+    from . import clockskew
+
+    clockskew.use_session(settings.cache_identity)
+    return settings
 

@@ -25,6 +25,7 @@ from botocore.exceptions import (
 from botocore.exceptions import ConnectionError as BotocoreConnectionError
 from botocore.parsers import ResponseParserError
 
+from . import clockskew
 from .errors import ConfigError, NetworkError, ServiceRefusedError
 
 log = logging.getLogger(__name__)
@@ -36,10 +37,41 @@ USER_AGENT_EXTRA = "sso-credential-process"
 RETRY_CONFIG = {"mode": "standard", "total_max_attempts": 3}
 CONNECT_TIMEOUT_SECONDS = 5
 READ_TIMEOUT_SECONDS = 15
+# Environment variables that override the two timeouts, in seconds; the fault tests
+# use them to exercise a timeout without waiting for the defaults.
+CONNECT_TIMEOUT_VARIABLE = "SSO_CREDENTIAL_PROCESS_CONNECT_TIMEOUT"
+READ_TIMEOUT_VARIABLE = "SSO_CREDENTIAL_PROCESS_READ_TIMEOUT"
 
 # Connection refused, TLS failures, proxies, timeouts, dropped connections, and
 # answers botocore cannot parse: all worth a retry later, none a refusal.
 NETWORK_ERRORS = (BotocoreConnectionError, HTTPClientError, ResponseParserError)
+
+
+def _timeout_from_environment(variable: str, default: float) -> float:
+    try:
+        value = float(os.environ.get(variable) or default)
+    except ValueError:
+        log.warning("Ignoring %s=%r, which is not a number of seconds", variable,
+                    os.environ.get(variable))
+        return default
+    return value if value > 0 else default
+
+
+def timeouts():
+    """Return the (connect, read) timeouts of every service call, in seconds."""
+    return (
+        _timeout_from_environment(CONNECT_TIMEOUT_VARIABLE, CONNECT_TIMEOUT_SECONDS),
+        _timeout_from_environment(READ_TIMEOUT_VARIABLE, READ_TIMEOUT_SECONDS),
+    )
+
+
+def longest_call_seconds() -> float:
+    """Return how long one call can take with every retry and timeout, in seconds."""
+    connect, read = timeouts()
+    attempts = RETRY_CONFIG["total_max_attempts"]
+    # Standard mode sleeps up to 1 s before the second attempt and 2 s before the
+    # third (random exponential backoff, base 1 s).
+    return attempts * (connect + read) + (attempts - 1) * 2
 
 
 class ClientFactory:
@@ -59,12 +91,13 @@ class ClientFactory:
             self._session.set_config_variable("profile", profile_name)
 
     def create(self, service_name: str, region: str):
+        connect_timeout, read_timeout = timeouts()
         config = Config(
             signature_version=UNSIGNED,
             region_name=region,
             retries=dict(RETRY_CONFIG),
-            connect_timeout=CONNECT_TIMEOUT_SECONDS,
-            read_timeout=READ_TIMEOUT_SECONDS,
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
             user_agent_extra=USER_AGENT_EXTRA,
         )
         try:
@@ -76,11 +109,12 @@ class ClientFactory:
                 f"Unable to create the {service_name} client for region {region}: "
                 f"{error}"
             ) from None
-        validate_endpoint(client.meta.endpoint_url, service_name)
+        validate_endpoint(client.meta.endpoint_url, service_name, self._profile_name)
+        client.meta.events.register("after-call", clockskew.after_call_handler)
         return client
 
 
-def validate_endpoint(endpoint_url: str, service_name: str) -> None:
+def validate_endpoint(endpoint_url: str, service_name: str, profile_name=None) -> None:
     """Reject plain-http endpoints off this machine: tokens would travel in clear."""
     parts = urlsplit(endpoint_url)
     scheme = parts.scheme.lower()
@@ -88,11 +122,15 @@ def validate_endpoint(endpoint_url: str, service_name: str) -> None:
         return
     if scheme == "http" and is_loopback_host(parts.hostname or ""):
         return
+    from .config import config_file_path
+
     variable = "AWS_ENDPOINT_URL_" + service_name.upper().replace("-", "_")
+    section = f"[profile {profile_name}]" if profile_name else "[default]"
     raise ConfigError(
         f"The {service_name} endpoint {endpoint_url} is not https. Tokens and "
-        f"credentials would be sent in clear text; fix {variable}, the services "
-        "section or endpoint_url so that it starts with https://."
+        f"credentials would be sent in clear text; fix {variable}, or endpoint_url "
+        f"or the services section named by {section} in {config_file_path()}, so "
+        "that it starts with https://."
     )
 
 

@@ -240,8 +240,22 @@ def _profile_values(config: ConfigFile, profile: str):
             f"(profiles defined: {known}). Add a [profile {profile}] section or "
             "pass the name of an existing profile with --profile."
         )
+    _check_not_shadowed(config, profile)
     values = dict(config.profiles[profile])
     return values, {key: "profile" for key in values}
+
+
+def _check_not_shadowed(config: ConfigFile, profile: str) -> None:
+    keys = shadowing_keys(config, profile)
+    if not keys:
+        return
+    raise ConfigError(
+        f"The [profile {profile}] section in {config.path} sets credential_process "
+        f"together with {' and '.join(keys)}, so botocore's own SSO provider claims "
+        "the profile and never runs credential_process. Move the sso_* keys into a "
+        f"separate profile, for example [profile {profile}-sso], and name that "
+        "profile with --profile."
+    )
 
 
 def _merge_session(config, profile, session_name, values, source):

@@ -54,7 +54,7 @@ def cached_output(argv):
     if os.environ.get("SSO_CREDENTIAL_PROCESS_LOG_LEVEL"):
         return None
 
-    from . import cachefiles, config, output, rolecache, timeutil
+    from . import cachefiles, clockskew, config, output, rolecache, timeutil
     from .errors import ConfigError
 
     try:
@@ -63,6 +63,7 @@ def cached_output(argv):
         )
     except ConfigError:
         return None
+    clockskew.use_session(settings.cache_identity)
     try:
         document = cachefiles.read_json(rolecache.role_cache_path(settings))
     except cachefiles.CacheReadError:

@@ -49,6 +49,8 @@ def register_client(client, settings, now: float) -> dict:
     if settings.registration_scopes:
         arguments["scopes"] = list(settings.registration_scopes)
     response = _call(client.register_client, "RegisterClient", settings, **arguments)
+    _require(response, {"clientId": str, "clientSecret": str,
+                        "clientSecretExpiresAt": int}, "RegisterClient", settings)
     # clientSecretExpiresAt is epoch seconds (the AWS CLI reads it the same way).
     record = {
         "clientId": response["clientId"],
@@ -109,12 +111,13 @@ def poll_for_token(client, settings, registration, authorization, clock=time.tim
     deadline = clock() + lifetime
     while True:
         try:
-            return client.create_token(
+            response = client.create_token(
                 grantType=DEVICE_CODE_GRANT,
                 clientId=registration["clientId"],
                 clientSecret=registration["clientSecret"],
                 deviceCode=authorization["deviceCode"],
             )
+            return _require(response, TOKEN_FIELDS, "CreateToken", settings)
         except ClientError as error:
             code = clients.error_code(error)
             if code == "AuthorizationPendingException":
@@ -164,7 +167,7 @@ def refresh_access_token(client, settings, record: dict) -> dict:
     that has not expired yet.
     """
     try:
-        return client.create_token(
+        response = client.create_token(
             grantType=REFRESH_TOKEN_GRANT,
             clientId=record["clientId"],
             clientSecret=record["clientSecret"],
@@ -176,15 +179,62 @@ def refresh_access_token(client, settings, record: dict) -> dict:
                     "UnauthorizedClientException", "AccessDeniedException"):
             raise RefreshRejectedError(code, clients.error_message(error)) from None
         raise
+    return _require(response, TOKEN_FIELDS, "CreateToken", settings)
+
+
+# Members every CreateToken response must have, with their types.
+TOKEN_FIELDS = {"accessToken": str, "expiresIn": int}
+
+
+def _require(response: dict, fields: dict, operation: str, settings) -> dict:
+    """Return ``response`` if it has ``fields`` with their types, else raise.
+
+    A response that parsed but lacks required members is treated like one that
+    did not parse, as a service fault worth a later retry.
+    """
+    wrong = [
+        name for name, kind in fields.items()
+        if not isinstance(response.get(name), kind)
+        or isinstance(response.get(name), bool)
+        or response.get(name) in ("", None)
+    ]
+    if wrong:
+        raise NetworkError(
+            f"{operation} for {settings.description} returned an incomplete response "
+            f"(missing or invalid {', '.join(wrong)}). Try again later."
+        )
+    return response
+
+
+# botocore's standard retry mode does not count SlowDownException as throttling,
+# so RegisterClient and StartDeviceAuthorization retry it here: attempts in all,
+# and the base of a random exponential backoff in seconds.
+SLOW_DOWN_ATTEMPTS = 3
+SLOW_DOWN_BACKOFF_SECONDS = 1.0
 
 
 def _call(method, operation: str, settings, **arguments):
+    import random
+
+    for attempt in range(1, SLOW_DOWN_ATTEMPTS + 1):
+        try:
+            return _call_once(method, operation, settings, **arguments)
+        except ClientError as error:
+            slow_down = clients.error_code(error) == "SlowDownException"
+            if not slow_down or attempt == SLOW_DOWN_ATTEMPTS:
+                raise clients.translate_client_error(
+                    error, f"{operation} for {settings.description}"
+                ) from None
+            delay = random.uniform(0, SLOW_DOWN_BACKOFF_SECONDS * 2 ** (attempt - 1))
+            log.info("%s was asked to slow down; retrying in %.1f s", operation, delay)
+            time.sleep(delay)
+
+
+def _call_once(method, operation: str, settings, **arguments):
     try:
         return method(**arguments)
-    except ClientError as error:
-        raise clients.translate_client_error(
-            error, f"{operation} for {settings.description}"
-        ) from None
+    except ClientError:
+        raise
     except clients.NETWORK_ERRORS as error:
         raise clients.describe_network_error(
             error, f"{operation} for {settings.description}"

@@ -26,11 +26,32 @@ SHORT_LIVED_CREDENTIALS_SECONDS = 10 * 60
 
 
 def now() -> float:
-    """Return the current time in POSIX seconds; tests replace the clock via env."""
+    """Return the service's current time in POSIX seconds.
+
+    That is the local clock (shifted by the test offset from the environment) plus
+    the offset measured from the service's ``Date`` headers (see ``clockskew``), so
+    expiry times issued by the service are compared with the service's clock.
+    """
+    return time.time() + _clock_offset() + _service_offset
+
+
+def local_now() -> float:
+    """Return the local clock in POSIX seconds, without the service offset."""
     return time.time() + _clock_offset()
 
 
 _OFFSET = None
+_service_offset = 0.0
+
+
+def set_service_offset(seconds: float) -> None:
+    """Set how far the service clock is ahead of the local clock, in seconds."""
+    global _service_offset
+    _service_offset = float(seconds)
+
+
+def service_offset() -> float:
+    return _service_offset
 
 
 def _clock_offset() -> float:

@@ -7,6 +7,7 @@ calls the service, so a storm of processes makes one refresh or one login.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from botocore.exceptions import ClientError
@@ -15,7 +16,7 @@ from . import (
     background_login, cachefiles, clients, device_flow, locking, oidc, timeutil,
     tokencache,
 )
-from .errors import LoginRequiredError, login_command
+from .errors import LoginRequiredError, NetworkError, login_command
 
 log = logging.getLogger(__name__)
 
@@ -122,36 +123,60 @@ class TokenResolver:
 
     def _refresh(self, token, lock):
         """Return (access token or None, reason a login is needed)."""
-        lock.announce("refresh", timeutil.now() + locking.SERVICE_CALL_WAIT_SECONDS)
-        now = timeutil.now()
-        try:
-            response = oidc.refresh_access_token(
-                self.oidc_client(), self.settings, token.record
+        # The service invalidates the old refresh token when it returns a new one,
+        # so the response is saved before SIGTERM, SIGINT or SIGHUP end the process.
+        with _termination_deferred():
+            deadline = timeutil.now() + locking.service_call_wait_seconds()
+            lock.announce("refresh", deadline)
+            try:
+                response = oidc.refresh_access_token(
+                    self.oidc_client(), self.settings, token.record
+                )
+            except oidc.RefreshRejectedError as error:
+                return self._refresh_rejected(token, error)
+            except (ClientError, NetworkError) + clients.NETWORK_ERRORS as error:
+                return self._refresh_failed(token, error)
+            cachefiles.pause_point("after-refresh")
+            # Read after the call, which has updated the service clock offset.
+            now = timeutil.now()
+            record = tokencache.build_token_record(
+                self.settings, response, tokencache.registration_of(token.record),
+                now, token.record,
             )
-        except oidc.RefreshRejectedError as error:
-            self._forget_refresh_token(token)
-            return None, (
-                f"the SSO session for {self.settings.description} has ended: the "
-                f"refresh token was rejected ({error})"
-            )
-        except (ClientError,) + clients.NETWORK_ERRORS as error:
-            return self._refresh_failed(token, error)
-
-        record = tokencache.build_token_record(
-            self.settings, response, tokencache.registration_of(token.record), now,
-            token.record,
-        )
-        try:
-            tokencache.save_token(self.settings, record)
-        except cachefiles.CacheWriteError as error:
-            log.warning("Refreshed the SSO token for %s but could not cache it: %s",
-                        self.settings.description, error)
+            try:
+                tokencache.save_token(self.settings, record)
+            except cachefiles.CacheWriteError as error:
+                log.warning(
+                    "Refreshed the SSO token for %s but could not cache it: %s. The "
+                    "service may have invalidated the old refresh token, so a later "
+                    "run may need a new login; free space or fix the permissions of "
+                    "%s.",
+                    self.settings.description, error, cachefiles.sso_cache_directory(),
+                )
         log.info("Refreshed the SSO token for %s", self.settings.description)
         return response["accessToken"], ""
 
+    def _refresh_rejected(self, token, error):
+        # The AWS CLI and botocore refresh without this tool's lock. If one of them
+        # rotated the refresh token meanwhile, the file contains the new one.
+        current = tokencache.load_token(self.settings)
+        if _refresh_token_of(current) not in (None, _refresh_token_of(token)):
+            log.info("Another program refreshed the SSO token for %s meanwhile",
+                     self.settings.description)
+            if self._usable(current, None):
+                return current.access_token, ""
+        else:
+            self._forget_refresh_token(current)
+        return None, (
+            f"the SSO session for {self.settings.description} has ended: the "
+            f"refresh token was rejected ({error})"
+        )
+
     def _refresh_failed(self, token, error):
         what = f"Refreshing the SSO token for {self.settings.description}"
-        if isinstance(error, ClientError):
+        if isinstance(error, NetworkError):
+            failure = error
+        elif isinstance(error, ClientError):
             failure = clients.translate_client_error(error, what)
         else:
             failure = clients.describe_network_error(error, what)
@@ -163,6 +188,8 @@ class TokenResolver:
     def _forget_refresh_token(self, token) -> None:
         # A rejected refresh token stays rejected; dropping it stops every later
         # run from trying it again, and keeps the rest of the record for the CLI.
+        if token is None:
+            return
         record = dict(token.record)
         record.pop("refreshToken", None)
         try:
@@ -201,3 +228,28 @@ class TokenResolver:
         if self.settings.session_name or self.settings.profile_name:
             message += f" (or: aws sso login {self.settings.login_target})"
         return message
+
+
+def _refresh_token_of(token):
+    return token.record.get("refreshToken") if token is not None else None
+
+
+@contextlib.contextmanager
+def _termination_deferred():
+    """Hold SIGTERM, SIGINT and SIGHUP until the block ends, where POSIX allows.
+
+    The block lasts at most one service call with its retries and timeouts. A
+    signal that arrives meanwhile takes effect when the block ends.
+    """
+    import signal
+
+    block = getattr(signal, "pthread_sigmask", None)
+    if block is None:
+        yield
+        return
+    held = {signal.SIGTERM, signal.SIGINT, signal.SIGHUP}
+    previous = block(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        block(signal.SIG_SETMASK, previous)
