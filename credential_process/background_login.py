@@ -232,6 +232,8 @@ class Waiter:
         _, _, result_path = _paths(self.settings)
         result = _read(result_path)
         finished = result.get("pid") == self.pid
+        if finished:
+            self._report_warnings(result)
         if finished and result.get("status") == "ok" and token is not None and \
                 token.is_unexpired(timeutil.now()):
             return token.access_token
@@ -245,10 +247,43 @@ class Waiter:
             f"{self.settings.login_target}."
         )
 
+    def report_warnings(self) -> None:
+        """Log the warnings of the worker's login, if it has finished."""
+        _, _, result_path = _paths(self.settings)
+        result = _read(result_path)
+        if result.get("pid") == self.pid:
+            self._report_warnings(result)
+
+    def _report_warnings(self, result: dict) -> None:
+        # Several lock attempts may read the same result; report it once.
+        if getattr(self, "_reported", False):
+            return
+        self._reported = True
+        for message in result.get("warnings") or []:
+            if isinstance(message, str):
+                log.warning("%s", message)
+
+
+class _WarningCollector(logging.Handler):
+    """Keeps the worker's warnings, which have no stderr, for the waiting callers."""
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.messages = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        from .redact import redact
+
+        self.messages.append(redact(record.getMessage()))
+
+
+_WARNINGS = _WarningCollector()
+
 
 def _write_result(path: str, status: str, message: str = "", exit_code: int = 0):
     document = {"pid": os.getpid(), "status": status, "message": message,
-                "exitCode": exit_code, "finishedAt": timeutil.now()}
+                "exitCode": exit_code, "finishedAt": timeutil.now(),
+                "warnings": _WARNINGS.messages[-20:]}
     try:
         cachefiles.write_json_atomic(path, document)
     except cachefiles.CacheWriteError as error:
@@ -271,6 +306,8 @@ def main(argv=None) -> int:
     from .config import SsoSettings
 
     arguments = _parse_worker_arguments(sys.argv[1:] if argv is None else argv)
+    logging.getLogger().addHandler(_WARNINGS)
+    logging.getLogger().setLevel(logging.WARNING)
     settings = SsoSettings(**json.loads(arguments.settings))
     lock_path, info_path, result_path = _paths(settings)
     worker_lock = FileLock(lock_path, mode=0o600)

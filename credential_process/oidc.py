@@ -200,7 +200,7 @@ def _require(response: dict, fields: dict, operation: str, settings) -> dict:
     ]
     if wrong:
         raise NetworkError(
-            f"{operation} for {settings.description} returned an incomplete response "
+            f"{operation} for {settings.description} returned an invalid response "
             f"(missing or invalid {', '.join(wrong)}). Try again later."
         )
     return response

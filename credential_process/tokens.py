@@ -79,6 +79,8 @@ class TokenResolver:
     def _access_token_locked(self, lock, rejected, waiter=None):
         token = tokencache.load_token(self.settings)
         if self._usable(token, rejected):
+            if waiter is not None:
+                waiter.report_warnings()
             log.info("Another process refreshed the token for %s",
                      self.settings.description)
             return token.access_token

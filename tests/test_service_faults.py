@@ -97,8 +97,8 @@ def test_malformed_portal_json_prints_nothing(home, emulator):
     emulator.inject("GetRoleCredentials", status=200, body="{not json",
                     headers={"Content-Type": "application/json"})
     result = home.run(["--profile", "dev-sso"])
-    clean_failure(result, EXIT_REFUSED)
-    assert "incomplete credentials" in result.stderr
+    clean_failure(result, EXIT_NETWORK)
+    assert "invalid response" in result.stderr
 
 
 def test_malformed_device_answer_is_network(home, emulator):
@@ -106,7 +106,7 @@ def test_malformed_device_answer_is_network(home, emulator):
                     headers={"Content-Type": "application/json"})
     result = home.run(LOGIN)
     clean_failure(result, EXIT_NETWORK)
-    assert "incomplete response" in result.stderr
+    assert "invalid response" in result.stderr
 
 
 def test_malformed_refresh_keeps_valid_token(home, emulator):

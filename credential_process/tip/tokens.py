@@ -84,7 +84,7 @@ class IdentityCenterTokens:
             log.info("Another process got the Identity Center token for %s",
                      self.settings.description)
             return identity, record
-        lock.announce("refresh", timeutil.now() + locking.SERVICE_CALL_WAIT_SECONDS)
+        lock.announce("refresh", timeutil.now() + locking.service_call_wait_seconds())
         if record is not None and isinstance(record.get("refreshToken"), str):
             refreshed = self._refresh(identity, record)
             if refreshed is not None:
