@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from botocore.exceptions import ClientError
-
-from . import cachefiles, clients, device_flow, locking, oidc, timeutil, tokencache
+from . import cachefiles, locking, timeutil, tokencache
 from .errors import LoginRequiredError, login_command
 
 log = logging.getLogger(__name__)
@@ -102,6 +100,12 @@ class TokenResolver:
 
     def _refresh(self, token, lock):
         """Return (access token or None, reason a login is needed)."""
+        # botocore is imported only where a service call follows, so processes that
+        # find a token another process refreshed never spend time importing it.
+        from botocore.exceptions import ClientError
+
+        from . import clients, oidc
+
         lock.announce("refresh", timeutil.now() + locking.SERVICE_CALL_WAIT_SECONDS)
         now = timeutil.now()
         try:
@@ -129,6 +133,10 @@ class TokenResolver:
         return response["accessToken"], ""
 
     def _refresh_failed(self, token, error):
+        from botocore.exceptions import ClientError
+
+        from . import clients
+
         what = f"Refreshing the SSO token for {self.settings.description}"
         if isinstance(error, ClientError):
             failure = clients.translate_client_error(error, what)
@@ -153,6 +161,8 @@ class TokenResolver:
         prompt = self._policy.open_prompt()
         if prompt is None:
             raise LoginRequiredError(self._login_required_message(reason))
+        from . import device_flow
+
         try:
             return device_flow.device_login(
                 self.settings, self.oidc_client(), prompt, lock
