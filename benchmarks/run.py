@@ -367,9 +367,14 @@ def peak_rss(command, environment, prepare, runs) -> float:
 
 
 def calls_of(url, command, environment, prepare) -> dict:
-    """Return the service calls one invocation makes, after ``prepare``."""
+    """Return the service calls one invocation makes, after ``prepare``.
+
+    Without ``prepare`` the command runs once first, so that its cache is warm.
+    """
     if prepare:
         run_checked(prepare)
+    else:
+        run_checked(command, env=environment)
     control(url, "reset", {})
     result = subprocess.run(command, env=environment, stdin=subprocess.DEVNULL,
                             capture_output=True, text=True)
@@ -383,20 +388,25 @@ def storm(command, environment, size: int) -> dict:
 
     Each latency runs from the copy's start to the moment ``waitpid`` reaps it.
     """
-    started = {}
+    # The Popen objects stay referenced until their pid is reaped here: subprocess
+    # reaps the children of collected Popen objects itself, and waitpid(-1) would
+    # then wait for the emulator, the only other child, forever.
+    running = {}
     first = time.perf_counter()
     for _ in range(size):
         process = subprocess.Popen(command, env=environment, stdin=subprocess.DEVNULL,
                                    stdout=subprocess.DEVNULL,
                                    stderr=subprocess.DEVNULL)
-        started[process.pid] = time.perf_counter()
+        running[process.pid] = (process, time.perf_counter())
     latencies, failures = [], 0
-    while started:
+    while running:
         pid, status = os.waitpid(-1, 0)
-        if pid not in started:
+        if pid not in running:
             continue
-        latencies.append(time.perf_counter() - started.pop(pid))
-        if os.waitstatus_to_exitcode(status) != 0:
+        process, started = running.pop(pid)
+        latencies.append(time.perf_counter() - started)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode != 0:
             failures += 1
     wall = time.perf_counter() - first
     latencies.sort()
@@ -598,6 +608,8 @@ def measure(args, workdir: Path, tools: Tools, emulator: Emulator) -> dict:
             timings = time_with_subprocess(commands, environment, prepare, args.runs,
                                            args.warmup)
         for (label, command), timing in zip(commands, timings):
+            print(f"  {label}: median {timing['median'] * 1000:.1f} ms",
+                  file=sys.stderr)
             row = dict(timing, scenario=scenario, label=label)
             row["peak_rss_kib"] = peak_rss(command, environment, prepare,
                                            args.rss_runs)
@@ -623,6 +635,8 @@ def measure(args, workdir: Path, tools: Tools, emulator: Emulator) -> dict:
             row["label"] = label
             row["calls"] = {name: count for name, count in
                             control(emulator.url, "calls").items() if count}
+            print(f"  wall {row['wall']:.2f} s, {row['failures']} failures, calls "
+                  f"{format_calls(row['calls'])}", file=sys.stderr)
             results["storms"].append(row)
     add_checks(results, args.storm)
     return results
