@@ -117,6 +117,14 @@ def load_config_file(path: str) -> ConfigFile:
     return _config_from_sections(path, sections)
 
 
+def read_config_file(path: str) -> ConfigFile:
+    """Parse ``path`` with the plain reader, or with configparser if it declines."""
+    parsed = load_plain_config_file(path)
+    if parsed is None:
+        parsed = load_config_file(path)
+    return parsed
+
+
 def load_plain_config_file(path: str):
     """Parse ``path`` like ``load_config_file`` but without importing configparser.
 

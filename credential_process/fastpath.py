@@ -60,7 +60,8 @@ def cached_output(argv):
     from .errors import ConfigError
 
     try:
-        settings = config.resolve_settings(_load_config(), **options)
+        path = config.config_file_path()
+        settings = config.resolve_settings(config.read_config_file(path), **options)
     except ConfigError:
         return None
     try:
@@ -73,14 +74,3 @@ def cached_output(argv):
     if credentials is None:
         return None
     return output.format_credentials(credentials, settings.account_id)
-
-
-def _load_config():
-    """Read the config file, with configparser only if the plain reader declines."""
-    from . import config
-
-    path = config.config_file_path()
-    parsed = config.load_plain_config_file(path)
-    if parsed is None:
-        parsed = config.load_config_file(path)
-    return parsed

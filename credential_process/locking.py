@@ -14,7 +14,6 @@ it is doing and until when next to the lock, and waiters size their wait by it.
 from __future__ import annotations
 
 import fcntl
-import json
 import logging
 import os
 import time
@@ -75,7 +74,9 @@ class CacheLock:
                          time.monotonic() - started)
                 return
             waited = time.monotonic() - started
-            if waited > self._wait_limit(waited):
+            # The limit is never below SERVICE_CALL_WAIT_SECONDS, so the activity
+            # file is read only after that, not on every poll of every waiter.
+            if waited > SERVICE_CALL_WAIT_SECONDS and waited > self._wait_limit(waited):
                 raise LockTimeoutError(
                     f"Timed out after {waited:.0f} s waiting for another "
                     f"sso-credential-process that holds the lock on "
@@ -96,6 +97,8 @@ class CacheLock:
         return SERVICE_CALL_WAIT_SECONDS
 
     def _read_activity(self) -> dict:
+        import json
+
         try:
             with open(self.activity_path, encoding="utf-8") as stream:
                 activity = json.load(stream)

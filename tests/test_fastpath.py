@@ -96,7 +96,8 @@ def test_hit_imports_allowed_modules(home, emulator, tmp_path):
 
 def test_hit_with_default_section(home, emulator):
     # [DEFAULT] is left to configparser; the hit is still served without botocore.
-    home.config_file.write_text("[DEFAULT]\noutput = json\n" + home.config_file.read_text())
+    original = home.config_file.read_text()
+    home.config_file.write_text("[DEFAULT]\noutput = json\n" + original)
     home.seed_token(emulator)
     assert home.run(["--profile", "dev-sso"]).returncode == 0
     result = subprocess.run(

@@ -76,4 +76,5 @@ def test_loads_error_in_fresh_process():
     result = subprocess.run([sys.executable, "-c", script], capture_output=True,
                             text=True)
     assert result.stderr == ""
-    assert result.stdout == "JSONDecodeError Expecting value: line 1 column 7 (char 6)\n"
+    expected = "JSONDecodeError Expecting value: line 1 column 7 (char 6)\n"
+    assert result.stdout == expected
