@@ -464,7 +464,8 @@ def memory_mib():
 
 
 def format_calls(calls: dict) -> str:
-    return ", ".join(f"{name} {count}" for name, count in sorted(calls.items())) or "none"
+    parts = [f"{name} {count}" for name, count in sorted(calls.items())]
+    return ", ".join(parts) or "none"
 
 
 def print_report(results: dict) -> None:
@@ -474,6 +475,8 @@ def print_report(results: dict) -> None:
           f"{machine['python']}; timer: {machine['timer']}")
     print("Packages: " + ", ".join(f"{name} {version}" for name, version in
                                    sorted(machine["packages"].items())))
+    print(f"1-minute load average: {machine['load_average_before']:.1f} before, "
+          f"{machine['load_average_after']:.1f} after")
     print()
     print("| scenario | command | median ms | min ms | max ms | ratio | peak RSS MB "
           "| service calls per run |")
@@ -523,10 +526,10 @@ def add_checks(results: dict, main_size: int) -> None:
         ours = rows[(scenario, "ours")]
         native = rows[(scenario, "botocore SSO provider (boto3.Session)")]
         ours["ratio"] = ratio_text(ours["median"], native["median"], "botocore")
+        ratio = ours["median"] / native["median"]
         checks.append(
             f"{scenario}: ours {ours['median'] * 1000:.0f} ms, botocore "
-            f"{native['median'] * 1000:.0f} ms ({ours['median'] / native['median']:.2f}x,"
-            " target at most 1x)"
+            f"{native['median'] * 1000:.0f} ms ({ratio:.2f}x, target at most 1x)"
         )
     storms = {(row["label"], row["size"]): row for row in results["storms"]}
     hits = storms.get(("ours, cache hit", main_size))
@@ -594,6 +597,8 @@ def measure(args, workdir: Path, tools: Tools, emulator: Emulator) -> dict:
                "checks": []}
     if not use_hyperfine:
         results["machine"]["timer"] = "subprocess timer"
+    # Other work on the machine shows in every figure, so the load is recorded.
+    results["machine"]["load_average_before"] = os.getloadavg()[0]
 
     for scenario, state, commands in scenarios(tools):
         prepare = None if state == "warm" else prepare_command(workdir, state)
@@ -638,6 +643,7 @@ def measure(args, workdir: Path, tools: Tools, emulator: Emulator) -> dict:
             print(f"  wall {row['wall']:.2f} s, {row['failures']} failures, calls "
                   f"{format_calls(row['calls'])}", file=sys.stderr)
             results["storms"].append(row)
+    results["machine"]["load_average_after"] = os.getloadavg()[0]
     add_checks(results, args.storm)
     return results
 
