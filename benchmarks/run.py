@@ -97,7 +97,7 @@ def create_venv(venv: Path, python: str, with_matplotlib: bool) -> None:
           file=sys.stderr)
     run_checked([python, "-m", "venv", str(venv)])
     pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet"]
-    # pip before 25 wrote console scripts that import re, which costs milliseconds
+    # pip before 25.0 wrote console scripts that import re, which costs milliseconds
     # on every cache hit; the current pip writes scripts without it.
     run_checked(pip + ["--upgrade", "pip"])
     run_checked(pip + [str(REPOSITORY), "aws-sso-util"])
@@ -426,10 +426,10 @@ def storm(command, environment, size: int) -> dict:
 def machine_description(tools: Tools) -> dict:
     versions = {}
     listing = run_checked([str(tools.python), "-m", "pip", "list", "--format", "json"])
-    wanted = ("sso-credential-process", "boto3", "botocore", "aws-sso-util",
+    reported = ("sso-credential-process", "boto3", "botocore", "aws-sso-util",
               "aws-sso-lib", "filelock", "pip", "matplotlib")
     for package in json.loads(listing.stdout):
-        if package["name"].lower() in wanted:
+        if package["name"].lower() in reported:
             versions[package["name"].lower()] = package["version"]
     model = ""
     if shutil.which("lscpu"):

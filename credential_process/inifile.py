@@ -25,7 +25,7 @@ def parse(text: str):
     """Return the sections of ``text`` as configparser reads them, or None.
 
     ``text`` must have universal newlines already, as ``open()`` in text mode
-    returns it, because configparser sees the file's lines after that translation.
+    returns it, because configparser reads the file's lines after that translation.
     """
     sections = {}
     options = None  # The current section: option name -> list of value lines.

@@ -3,8 +3,9 @@
 Lock files live in this tool's own directory, never among the AWS CLI's cache
 files. Each lock is an ``flock`` on its file, which the kernel releases when the
 holder dies, so a SIGKILLed process never leaves a lock that blocks the next run.
-The lock is taken with ``fcntl`` directly rather than through filelock, whose
-import costs 60 to 100 ms: in a storm of parallel runs every waiter pays it.
+The lock is taken with ``fcntl`` directly rather than through filelock, because
+importing filelock 4.3 takes 60 to 100 ms and every waiting process in a storm of
+parallel runs would pay it.
 
 A waiter cannot tell from the lock alone whether the holder is doing a refresh
 (seconds) or a login (up to a device code's lifetime), so the holder writes what
