@@ -14,8 +14,9 @@ Only the standard library is imported, because a cache hit reads these files.
 from __future__ import annotations
 
 import errno
-import json
 import os
+
+from . import lazyjson
 
 try:  # The builtin module avoids loading OpenSSL, which costs milliseconds.
     from _sha1 import sha1
@@ -82,6 +83,8 @@ def registration_cache_key(start_url, region, scopes, session_name) -> str:
         "scopes": scopes,
         "session_name": session_name,
     }
+    import json
+
     return _sha1_hex(json.dumps(key, sort_keys=True))
 
 
@@ -92,7 +95,7 @@ def role_cache_key(account_id, role_name, session_name, start_url) -> str:
         key["sessionName"] = session_name
     else:
         key["startUrl"] = start_url
-    return _sha1_hex(json.dumps(key, sort_keys=True, separators=(",", ":")))
+    return _sha1_hex(lazyjson.dumps_object(key, separators=(",", ":"), sort_keys=True))
 
 
 def cache_path(directory: str, key: str) -> str:
@@ -129,7 +132,7 @@ def read_json(path: str):
     if not data.strip():
         raise CacheReadError("it is empty")
     try:
-        document = json.loads(data.decode("utf-8"))
+        document = lazyjson.loads(data.decode("utf-8"))
     except UnicodeDecodeError:
         raise CacheReadError("it is not UTF-8 text") from None
     except ValueError as error:
@@ -246,6 +249,7 @@ def write_json_atomic(path: str, document: dict) -> None:
     disk, and is renamed over the target; a crash at any point leaves the previous
     file whole. Raises CacheWriteError and leaves no temporary file behind.
     """
+    import json
     import tempfile
 
     directory = os.path.dirname(path)

@@ -188,7 +188,7 @@ def selection(arguments, require_role: bool):
         arguments.profile or arguments.sso_session
     ):
         raise ConfigError("--start-url needs --sso-region as well.")
-    config_file = config.load_config_file(config.config_file_path())
+    config_file = config.read_config_file(config.config_file_path())
     settings = config.resolve_settings(
         config_file,
         profile=arguments.profile,

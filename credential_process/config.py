@@ -112,14 +112,53 @@ def load_config_file(path: str) -> ConfigFile:
 
     sections = {}
     for section in parser.sections():
+        options = parser.options(section)
+        sections[section] = {option: parser.get(section, option) for option in options}
+    return _config_from_sections(path, sections)
+
+
+def read_config_file(path: str) -> ConfigFile:
+    """Parse ``path`` with the plain reader, or with configparser if it declines."""
+    parsed = load_plain_config_file(path)
+    if parsed is None:
+        parsed = load_config_file(path)
+    return parsed
+
+
+def load_plain_config_file(path: str):
+    """Parse ``path`` like ``load_config_file`` but without importing configparser.
+
+    Returns None when the file cannot be read or uses INI syntax that
+    ``inifile.parse`` leaves to configparser; ``load_config_file`` then gives the
+    result or the error. The cache-hit path uses this because configparser
+    imports ``re``, which costs milliseconds.
+    """
+    from . import inifile
+
+    try:
+        with open(path, encoding="utf-8") as stream:
+            text = stream.read()
+    except FileNotFoundError:
+        return ConfigFile(path, {}, {}, {})
+    except (OSError, UnicodeDecodeError):
+        return None
+    sections = inifile.parse(text)
+    if sections is None:
+        return None
+    return _config_from_sections(path, sections)
+
+
+def _config_from_sections(path: str, sections: dict) -> ConfigFile:
+    """Parse indented sub-sections (as botocore does) and sort sections by kind."""
+    parsed = {}
+    for section, options in sections.items():
         values = {}
-        for option in parser.options(section):
-            value = parser.get(section, option)
+        for option, value in options.items():
             if value.startswith("\n"):
                 value = _parse_subsection(path, section, option, value)
             values[option] = value
-        sections[section] = values
-    return _build_profile_map(path, sections)
+        parsed[section] = values
+    return _build_profile_map(path, parsed)
 
 
 def _parse_subsection(path: str, section: str, option: str, text: str) -> dict:
@@ -140,12 +179,19 @@ def _parse_subsection(path: str, section: str, option: str, text: str) -> dict:
 
 def _section_name(header: str):
     """Return the name in ``profile NAME`` style headers, split as botocore does."""
-    import shlex
+    if any(character in header for character in "'\"\\"):
+        import shlex
 
-    try:
-        parts = shlex.split(header)
-    except ValueError:
-        return None
+        try:
+            parts = shlex.split(header)
+        except ValueError:
+            return None
+    else:
+        # Without quotes or backslashes shlex.split only splits at its whitespace
+        # characters; splitting here spares the cache-hit path importing shlex.
+        for whitespace in "\t\r\n":
+            header = header.replace(whitespace, " ")
+        parts = [part for part in header.split(" ") if part]
     if len(parts) == 2:
         return parts[1]
     return None

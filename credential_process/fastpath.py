@@ -2,8 +2,10 @@
 
 SDKs start the credential process once per process, so this path is the product's
 hot path: no botocore, filelock, dateutil, argparse or logging, no lock, no file
-written, no network. Anything it does not handle (other options, a miss, an
-unusual file) falls through to the full command line, which reports errors.
+written, no network. It also avoids ``re`` (about 6 ms per process): JSON goes
+through ``lazyjson`` and the config file through ``inifile`` unless the file needs
+configparser. Anything it does not handle (other options, a miss, an unusual
+file) falls through to the full command line, which reports errors.
 """
 
 from __future__ import annotations
@@ -58,9 +60,8 @@ def cached_output(argv):
     from .errors import ConfigError
 
     try:
-        settings = config.resolve_settings(
-            config.load_config_file(config.config_file_path()), **options
-        )
+        path = config.config_file_path()
+        settings = config.resolve_settings(config.read_config_file(path), **options)
     except ConfigError:
         return None
     clockskew.use_session(settings.cache_identity)

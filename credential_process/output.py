@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+from . import lazyjson
 
 
 def format_credentials(credentials: dict, account_id=None) -> str:
@@ -21,7 +21,7 @@ def format_credentials(credentials: dict, account_id=None) -> str:
     account = account_id or credentials.get("AccountId")
     if account:
         document["AccountId"] = account
-    return json.dumps(document) + "\n"
+    return lazyjson.dumps_object(document) + "\n"
 
 
 def write_stdout(text: str) -> None:

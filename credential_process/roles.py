@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from botocore.exceptions import ClientError
-
-from . import cachefiles, clients, locking, roleindex, rolecache, timeutil
+from . import cachefiles, locking, roleindex, rolecache, timeutil
 from .errors import NetworkError, ServiceRefusedError
 
 log = logging.getLogger(__name__)
@@ -75,6 +73,11 @@ class _Unauthorized(Exception):
 
 def get_role_credentials(portal, settings, access_token: str) -> dict:
     """Call GetRoleCredentials; return the credentials in the CLI cache layout."""
+    # Imported here so that processes served from the cache never import botocore.
+    from botocore.exceptions import ClientError
+
+    from . import clients
+
     what = (
         f"GetRoleCredentials for role {settings.role_name} in account "
         f"{settings.account_id} ({settings.description})"

@@ -10,12 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 
-from botocore.exceptions import ClientError
-
-from . import (
-    background_login, cachefiles, clients, device_flow, locking, oidc, timeutil,
-    tokencache,
-)
+from . import cachefiles, locking, timeutil, tokencache
 from .errors import LoginRequiredError, NetworkError, login_command
 
 log = logging.getLogger(__name__)
@@ -64,7 +59,8 @@ class TokenResolver:
         while True:
             with locking.session_lock(self.settings) as lock:
                 result = self._access_token_locked(lock, rejected, waiter)
-            if not isinstance(result, background_login.Waiter):
+            # Anything but a Waiter is the access token.
+            if isinstance(result, str):
                 return result
             # A background login is on its way: let its worker take the lock,
             # then wait for the login on the lock like any other waiter.
@@ -125,6 +121,12 @@ class TokenResolver:
 
     def _refresh(self, token, lock):
         """Return (access token or None, reason a login is needed)."""
+        # botocore is imported only where a service call follows, so processes that
+        # find a token another process refreshed never spend time importing it.
+        from botocore.exceptions import ClientError
+
+        from . import clients, oidc
+
         # The service invalidates the old refresh token when it returns a new one,
         # so the response is saved before SIGTERM, SIGINT or SIGHUP end the process.
         with _termination_deferred():
@@ -175,6 +177,10 @@ class TokenResolver:
         )
 
     def _refresh_failed(self, token, error):
+        from botocore.exceptions import ClientError
+
+        from . import clients
+
         what = f"Refreshing the SSO token for {self.settings.description}"
         if isinstance(error, NetworkError):
             failure = error
@@ -201,12 +207,16 @@ class TokenResolver:
 
     def _login(self, lock, reason: str):
         if self._policy.allowed and self._policy.in_background:
+            from . import background_login
+
             return background_login.begin(
                 self.settings, self._login_required_message(reason)
             )
         prompt = self._policy.open_prompt()
         if prompt is None:
             raise LoginRequiredError(self._login_required_message(reason))
+        from . import device_flow
+
         try:
             return device_flow.device_login(
                 self.settings, self.oidc_client(), prompt, lock

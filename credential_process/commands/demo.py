@@ -9,9 +9,7 @@ from __future__ import annotations
 import json
 import os
 import shlex
-import subprocess
 import sys
-import tempfile
 
 from .. import cli
 from ..errors import EXIT_OK, CredentialProcessError
@@ -54,6 +52,9 @@ def add_parser(subparsers) -> None:
 
 
 def run(arguments) -> int:
+    # Imported here because every run builds the parser, which imports this module.
+    import tempfile
+
     from ..emulator import Emulator
 
     with tempfile.TemporaryDirectory(prefix="sso-credential-process-demo-") as home:
@@ -115,6 +116,8 @@ def _write_config(path: str, command) -> None:
 
 
 def _run(command, environment, capture: bool = False) -> str:
+    import subprocess
+
     result = subprocess.run(
         command,
         env=environment,

@@ -159,15 +159,16 @@ class SourceCredentials:
         from botocore.config import Config
         from botocore.exceptions import BotoCoreError
 
-        from .. import clients
+        from .. import callsettings, clients
 
         frozen = self.credentials()
         region = self.settings.sso_region
+        connect_timeout, read_timeout = callsettings.timeouts()
         config = Config(
             region_name=region,
-            retries=dict(clients.RETRY_CONFIG),
-            connect_timeout=clients.CONNECT_TIMEOUT_SECONDS,
-            read_timeout=clients.READ_TIMEOUT_SECONDS,
+            retries=dict(callsettings.RETRY_CONFIG),
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
             user_agent_extra=clients.USER_AGENT_EXTRA,
         )
         try:
