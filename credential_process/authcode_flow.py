@@ -173,19 +173,7 @@ def _login(settings, client, prompt, lock, registration: dict) -> str:
     now = timeutil.now()
     response = create_token(client, settings, registration, code, redirect_uri,
                             verifier)
-    previous = tokencache.load_token(settings)
-    record = tokencache.build_token_record(
-        settings, response, registration, now, previous.record if previous else None
-    )
-    if not response.get("refreshToken"):
-        record.pop("refreshToken", None)
-    try:
-        path = tokencache.save_token(settings, record)
-        log.info("Saved the SSO token for %s to %s", settings.description, path)
-    except cachefiles.CacheWriteError as error:
-        log.warning(
-            "Could not cache the SSO token for %s: %s", settings.description, error
-        )
+    tokencache.save_login_token(settings, response, registration, now)
     prompt.show_success(settings, now + int(response["expiresIn"]))
     return response["accessToken"]
 

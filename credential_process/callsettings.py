@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-# botocore's standard retry mode retries throttling, 5xx answers and connection
+# botocore's standard retry mode retries throttling, 5xx responses and connection
 # errors with exponential backoff and jitter; 3 attempts in all.
 RETRY_CONFIG = {"mode": "standard", "total_max_attempts": 3}
 CONNECT_TIMEOUT_SECONDS = 5

@@ -95,7 +95,7 @@ def add_command_parser(subparsers, name: str, help_text: str):
 
 
 class _RedactingFilter(logging.Filter):
-    """Masks secrets in log records, in case a library logs a request or answer."""
+    """Masks secrets in log records, in case a library logs a request or response."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         from .redact import redact
@@ -127,7 +127,7 @@ def configure_logging(verbose: bool, debug: bool) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # botocore logs whole requests and answers at DEBUG, bearer tokens and role
+    # botocore logs whole requests and responses at DEBUG, bearer tokens and role
     # credentials included, so it never goes below INFO here.
     for noisy in ("botocore", "urllib3", "filelock"):
         logging.getLogger(noisy).setLevel(max(level, logging.INFO))

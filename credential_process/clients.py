@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 USER_AGENT_EXTRA = "sso-credential-process"
 
 # Connection refused, TLS failures, proxies, timeouts, dropped connections, and
-# answers botocore cannot parse: all worth a retry later, none a refusal.
+# responses botocore cannot parse: all worth a retry later, none a refusal.
 NETWORK_ERRORS = (BotocoreConnectionError, HTTPClientError, ResponseParserError)
 
 

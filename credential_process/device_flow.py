@@ -59,23 +59,6 @@ def _device_flow(settings, client, prompt, lock, registration: dict) -> str:
         client, settings, registration, authorization, sleep=prompt.sleep
     )
     now = timeutil.now()
-    previous = _previous_record(settings)
-    record = tokencache.build_token_record(
-        settings, response, registration, now, previous
-    )
-    if not response.get("refreshToken"):
-        record.pop("refreshToken", None)
-    try:
-        path = tokencache.save_token(settings, record)
-        log.info("Saved the SSO token for %s to %s", settings.description, path)
-    except cachefiles.CacheWriteError as error:
-        log.warning(
-            "Could not cache the SSO token for %s: %s", settings.description, error
-        )
+    tokencache.save_login_token(settings, response, registration, now)
     prompt.show_success(settings, now + int(response["expiresIn"]))
     return response["accessToken"]
-
-
-def _previous_record(settings):
-    token = tokencache.load_token(settings)
-    return token.record if token is not None else None

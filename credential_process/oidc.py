@@ -20,7 +20,7 @@ DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 REFRESH_TOKEN_GRANT = "refresh_token"
 
 # RFC 8628 section 3.5: without an interval the client waits 5 s between polls, and
-# each slow_down answer adds 5 s for the rest of the flow.
+# each slow_down response adds 5 s for the rest of the flow.
 DEFAULT_POLL_INTERVAL_SECONDS = 5
 SLOW_DOWN_INCREMENT_SECONDS = 5
 # Used when StartDeviceAuthorization gives no expiresIn; the service issues 600 s.

@@ -102,6 +102,33 @@ def build_token_record(settings, response: dict, registration: dict, now, previo
     return record
 
 
+def save_login_token(settings, response: dict, registration: dict, now: float) -> None:
+    """Cache the token returned by a login's CreateToken, or warn if saving fails.
+
+    A new login replaces the session, so no refresh token of an earlier login is kept.
+    """
+    previous = load_token(settings)
+    record = build_token_record(
+        settings, response, registration, now,
+        previous.record if previous is not None else None,
+    )
+    if not response.get("refreshToken"):
+        record.pop("refreshToken", None)
+    try:
+        path = save_token(settings, record)
+    except cachefiles.CacheWriteError as error:
+        cachefiles.warn_once(
+            (settings.cache_identity, "login"),
+            "Could not cache the SSO token for %s: %s", settings.description, error,
+        )
+        return
+    import logging
+
+    logging.getLogger(__name__).info(
+        "Saved the SSO token for %s to %s", settings.description, path
+    )
+
+
 def registration_of(record: dict) -> dict:
     """Return the client registration stored in a token record, in registration form."""
     return {

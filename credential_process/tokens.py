@@ -49,7 +49,7 @@ class TokenResolver:
     def access_token(self, rejected=None) -> str:
         """Return an access token with more than the refresh window left if possible.
 
-        ``rejected`` is a token the portal answered 401 for: it is refreshed even if
+        ``rejected`` is a token the portal rejected with 401: it is refreshed even if
         its expiry is hours away.
         """
         token = tokencache.load_token(self.settings)

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 
-from conftest import SESSION, SESSION_CONFIG, parse_credentials, tool_command
+from conftest import SESSION, parse_credentials, tool_command
 from credential_process import cachefiles
 from test_authcode import PKCE_CONFIG, write_browser
 

@@ -1,7 +1,6 @@
 """The exchange command end to end: real executable, real consumers, the emulator."""
 
 import json
-import os
 import stat
 import subprocess
 import sys

@@ -1,6 +1,5 @@
 """Token refresh, expiry windows, and the token file shared with botocore."""
 
-import json
 import time
 
 import pytest
