@@ -65,13 +65,32 @@ def cached_output(argv):
     except ConfigError:
         return None
     clockskew.use_session(settings.cache_identity)
-    try:
-        document = cachefiles.read_json(rolecache.role_cache_path(settings))
-    except cachefiles.CacheReadError:
-        return None
-    credentials = rolecache.usable_credentials(
-        document, timeutil.now(), parse=timeutil.parse_cli_timestamp
-    )
+    role_path = rolecache.role_cache_path(settings)
+
+    def read_credentials():
+        try:
+            document = cachefiles.read_json(role_path)
+        except cachefiles.CacheReadError:
+            return None
+        return rolecache.usable_credentials(
+            document, timeutil.now(), parse=timeutil.parse_cli_timestamp
+        )
+
+    credentials = read_credentials()
+    if credentials is None:
+        credentials = _wait_for_holder(settings, role_path, read_credentials)
     if credentials is None:
         return None
     return output.format_credentials(credentials, settings.account_id)
+
+
+def _wait_for_holder(settings, role_path: str, read_credentials):
+    """Return what another process is fetching right now, or None."""
+    from . import lockwatch
+
+    role_key = os.path.basename(role_path)[: -len(".json")]
+    paths = (
+        lockwatch.activity_path(lockwatch.role_lock_name(role_key)),
+        lockwatch.activity_path(lockwatch.session_lock_name(settings)),
+    )
+    return lockwatch.wait_for_result(paths, read_credentials)

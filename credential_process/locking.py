@@ -17,7 +17,7 @@ import logging
 import os
 import time
 
-from . import callsettings, cachefiles, timeutil
+from . import callsettings, cachefiles, lockwatch, timeutil
 from .errors import CredentialProcessError, EXIT_NETWORK
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ ACTIVITY_NAMES = {"refresh": "refreshing the SSO token", "login": "waiting for a
 
 
 def lock_directory() -> str:
-    return os.path.join(cachefiles.state_directory(), "locks")
+    return lockwatch.lock_directory()
 
 
 class CacheLock:
@@ -182,8 +182,7 @@ class CacheLock:
 
 
 def session_lock(settings) -> CacheLock:
-    key = cachefiles.token_cache_key(settings.cache_identity)
-    return CacheLock("token-" + key, settings.description)
+    return CacheLock(lockwatch.session_lock_name(settings), settings.description)
 
 
 def role_lock(settings, key: str) -> CacheLock:
@@ -191,4 +190,4 @@ def role_lock(settings, key: str) -> CacheLock:
         f"role {settings.role_name} in account {settings.account_id} for "
         f"{settings.description}"
     )
-    return CacheLock("role-" + key, description)
+    return CacheLock(lockwatch.role_lock_name(key), description)

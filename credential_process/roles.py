@@ -29,7 +29,9 @@ def role_credentials(settings, client_factory, token_resolver) -> dict:
         settings.account_id, settings.role_name, settings.session_name,
         settings.start_url,
     )
-    with locking.role_lock(settings, key):
+    with locking.role_lock(settings, key) as lock:
+        # Parallel runs on the cache-hit path poll the cache while this is recorded.
+        lock.announce("role", timeutil.now() + locking.service_call_wait_seconds())
         cached = _cached(path)
         if cached is not None:
             log.info("Another process fetched the role credentials")

@@ -1,10 +1,14 @@
 """The cache-hit path loads only the standard library and writes nothing."""
 
 import json
+import os
 import subprocess
 import sys
+import time
 
-from conftest import parse_credentials
+from conftest import ACCOUNT, parse_credentials, tool_command
+
+from credential_process import timeutil
 
 HEAVY_MODULES = ("botocore", "boto3", "filelock", "dateutil", "argparse", "logging",
                  "urllib3")
@@ -109,3 +113,73 @@ def test_hit_with_default_section(home, emulator):
     parse_credentials(result.stdout)
     assert "configparser" in report["modules"]
     assert "botocore" not in report["modules"]
+
+
+def announce_holder(home, pid: int, activity: str = "role", seconds: float = 120):
+    """Write the activity file a lock holder leaves while it calls the service."""
+    if activity == "role":
+        lock_name = "role-" + home.role_file().name[: -len(".json")]
+    else:
+        lock_name = "token-" + home.token_file().name[: -len(".json")]
+    locks = home.aws / "sso-credential-process" / "locks"
+    home.write_json(
+        locks / f"{lock_name}.activity",
+        {"pid": pid, "activity": activity, "deadline": time.time() + seconds},
+    )
+
+
+def cached_role_entry(access_key_id: str) -> dict:
+    return {
+        "ProviderType": "sso",
+        "Credentials": {
+            "AccessKeyId": access_key_id,
+            "SecretAccessKey": "secret-from-holder",
+            "SessionToken": "session-from-holder",
+            "Expiration": timeutil.format_timestamp(time.time() + 3600),
+            "AccountId": ACCOUNT,
+        },
+    }
+
+
+def test_hit_waits_for_busy_holder(home, emulator):
+    home.seed_token(emulator)
+    holder = subprocess.Popen(["sleep", "60"])
+    try:
+        announce_holder(home, holder.pid)
+        waiter = subprocess.Popen(
+            tool_command() + ["--profile", "dev-sso"], env=home.env,
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True, start_new_session=True,
+        )
+        time.sleep(1.0)
+        assert waiter.poll() is None
+        home.write_json(home.role_file(), cached_role_entry("ASIAFROMHOLDER"))
+        stdout, stderr = waiter.communicate(timeout=60)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert waiter.returncode == 0, stderr
+    assert parse_credentials(stdout)["AccessKeyId"] == "ASIAFROMHOLDER"
+    assert emulator.calls["GetRoleCredentials"] == 0
+
+
+def test_hit_ignores_dead_holder(home, emulator):
+    home.seed_token(emulator)
+    # A process that has exited and been reaped: its pid is no longer alive.
+    exited = subprocess.Popen(["true"])
+    exited.wait()
+    announce_holder(home, exited.pid)
+    result = home.run(["--profile", "dev-sso"], timeout=30)
+    assert result.returncode == 0, result.stderr
+    parse_credentials(result.stdout)
+    assert emulator.calls["GetRoleCredentials"] == 1
+
+
+def test_hit_ignores_login_holder(home, emulator):
+    # A login takes minutes and the full command line reports on it, so the cache
+    # hit path does not wait for one.
+    home.seed_token(emulator)
+    announce_holder(home, os.getpid(), activity="login")
+    result = home.run(["--profile", "dev-sso"], timeout=30)
+    assert result.returncode == 0, result.stderr
+    assert emulator.calls["GetRoleCredentials"] == 1

@@ -1,0 +1,81 @@
+"""Wait for another process's service call without taking a lock.
+
+In a storm of parallel runs, one process holds the lock and calls the service
+while the others would each import argparse, logging, filelock and wait on the
+lock. A process on the cache-hit path that finds a live holder announcing a
+refresh or a GetRoleCredentials call instead polls the role cache with the
+standard library alone, and falls through to the full command line (and the
+lock) when the holder is gone without a usable result. A login is not waited for
+here: it takes minutes and the full command line tells the person about it.
+Standard library only.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+from . import cachefiles
+
+# Activities during which a holder makes one service call and then writes the cache.
+SERVICE_CALL_ACTIVITIES = ("refresh", "role")
+POLL_SECONDS = 0.05
+# Past this a waiter stops polling and waits on the lock, which has its own bound.
+MAX_POLL_SECONDS = 60.0
+
+
+def lock_directory() -> str:
+    return os.path.join(cachefiles.state_directory(), "locks")
+
+
+def session_lock_name(settings) -> str:
+    return "token-" + cachefiles.token_cache_key(settings.cache_identity)
+
+
+def role_lock_name(role_key: str) -> str:
+    return "role-" + role_key
+
+
+def activity_path(lock_name: str) -> str:
+    return os.path.join(lock_directory(), lock_name + ".activity")
+
+
+def _holder_busy(paths) -> bool:
+    """Return whether a live process announced a service call that has not timed out."""
+    for path in paths:
+        try:
+            activity = cachefiles.read_json(path)
+        except cachefiles.CacheReadError:
+            continue
+        if not activity or activity.get("activity") not in SERVICE_CALL_ACTIVITIES:
+            continue
+        pid, deadline = activity.get("pid"), activity.get("deadline")
+        if not isinstance(pid, int) or not isinstance(deadline, (int, float)):
+            continue
+        if deadline < time.time() or not _alive(pid):
+            continue
+        return True
+    return False
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # It exists but belongs to someone else.
+    return True
+
+
+def wait_for_result(paths, read_result):
+    """Poll ``read_result()`` while a holder is busy; return its result or None."""
+    limit = time.monotonic() + MAX_POLL_SECONDS
+    while _holder_busy(paths):
+        if time.monotonic() > limit:
+            return None
+        time.sleep(POLL_SECONDS)
+        result = read_result()
+        if result is not None:
+            return result
+    return None
