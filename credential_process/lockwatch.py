@@ -52,13 +52,13 @@ def _holder_busy(paths) -> bool:
         pid, deadline = activity.get("pid"), activity.get("deadline")
         if not isinstance(pid, int) or not isinstance(deadline, (int, float)):
             continue
-        if deadline < time.time() or not _alive(pid):
+        if deadline < time.time() or not process_alive(pid):
             continue
         return True
     return False
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

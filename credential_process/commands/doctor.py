@@ -214,7 +214,7 @@ def check_lock_directory(report: Report) -> None:
 
 
 def _stale_activity(directory: str) -> list:
-    from .. import cachefiles
+    from .. import cachefiles, lockwatch
 
     stale = []
     try:
@@ -228,19 +228,9 @@ def _stale_activity(directory: str) -> list:
             pid = (cachefiles.read_json(os.path.join(directory, name)) or {}).get("pid")
         except cachefiles.CacheReadError:
             continue
-        if isinstance(pid, int) and not _process_exists(pid):
+        if isinstance(pid, int) and not lockwatch.process_alive(pid):
             stale.append(name)
     return stale
-
-
-def _process_exists(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def check_clock(config_file, report: Report) -> None:
