@@ -4,6 +4,7 @@ import argparse
 import json
 import logging
 import signal
+import ssl
 import sys
 import threading
 from typing import List, Optional
@@ -21,6 +22,13 @@ def parse_arguments(argv: Optional[List[str]]) -> argparse.Namespace:
     parser.add_argument("--host", default="127.0.0.1", help="IPv4 loopback address")
     parser.add_argument("--port", type=int, default=0, help="TCP port (0 picks one)")
     parser.add_argument("--user-name", default="user@example.com")
+    parser.add_argument(
+        "--certfile",
+        help="PEM certificate chain: serve HTTPS with it instead of HTTP",
+    )
+    parser.add_argument(
+        "--keyfile", help="PEM private key of --certfile (default: in --certfile)"
+    )
 
     parser.add_argument("--access-token-ttl", type=float, help="seconds")
     parser.add_argument("--role-credentials-ttl", type=float, help="seconds")
@@ -78,6 +86,17 @@ SETTING_ARGUMENTS = (
 )
 
 
+def server_tls_context(
+    certfile: Optional[str], keyfile: Optional[str]
+) -> Optional[ssl.SSLContext]:
+    """Return a server TLS context for ``certfile``, or None to serve plain HTTP."""
+    if certfile is None:
+        return None
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(certfile, keyfile)
+    return context
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     arguments = parse_arguments(argv)
     logging.basicConfig(level=arguments.log_level.upper(), stream=sys.stderr)
@@ -90,8 +109,19 @@ def main(argv: Optional[List[str]] = None) -> int:
         for name in SETTING_ARGUMENTS
         if getattr(arguments, name) is not None
     }
+    if arguments.keyfile and not arguments.certfile:
+        print("emulator: --keyfile requires --certfile", file=sys.stderr)
+        return 2
     try:
-        emulator = Emulator(user_name=arguments.user_name, host=arguments.host)
+        tls_context = server_tls_context(arguments.certfile, arguments.keyfile)
+    except (OSError, ssl.SSLError) as error:
+        print(f"emulator: cannot load the certificate {arguments.certfile}: {error}",
+              file=sys.stderr)
+        return 2
+    try:
+        emulator = Emulator(
+            user_name=arguments.user_name, host=arguments.host, tls_context=tls_context
+        )
         emulator.configure(**settings)
     except ValueError as error:
         print(f"emulator: {error}", file=sys.stderr)

@@ -2,6 +2,7 @@
 
 import datetime
 import logging
+import ssl
 import threading
 from typing import Any, Dict, Iterable, Optional, Set
 
@@ -49,7 +50,8 @@ class Emulator(TrustedIdentityMixin, EmulatorState):
     `add_application()` and `identity_context_of()`.
 
     Use `start()` and `stop()`, or the object as a context manager. The server
-    binds only IPv4 loopback addresses.
+    binds only IPv4 loopback addresses. With `tls_context` (a server-side
+    `ssl.SSLContext` with a certificate loaded) it serves HTTPS instead of HTTP.
     """
 
     def __init__(
@@ -58,11 +60,13 @@ class Emulator(TrustedIdentityMixin, EmulatorState):
         host: str = "127.0.0.1",
         port: int = 0,
         accounts: Optional[Iterable[Account]] = None,
+        tls_context: Optional[ssl.SSLContext] = None,
     ) -> None:
         super().__init__(user_name)
         validate_loopback(host)
         self.host = host
         self.port = port
+        self.tls_context = tls_context
         if accounts is not None:
             self.accounts = {account.account_id: account for account in accounts}
         self.server: Optional[EmulatorHTTPServer] = None
@@ -73,7 +77,7 @@ class Emulator(TrustedIdentityMixin, EmulatorState):
         if self.server is not None:
             raise RuntimeError(f"emulator is already serving at {self.url}")
         port = self.port if port is None else port
-        self.server = EmulatorHTTPServer((self.host, port), self)
+        self.server = EmulatorHTTPServer((self.host, port), self, self.tls_context)
         self.thread = threading.Thread(
             target=self.server.serve_forever,
             kwargs={"poll_interval": 0.1},

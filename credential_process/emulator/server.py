@@ -11,6 +11,7 @@ import json
 import logging
 import socket
 import socketserver
+import ssl
 import threading
 import time
 import urllib.parse
@@ -81,12 +82,28 @@ class EmulatorHTTPServer(http.server.ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self, address: Tuple[str, int], emulator: "Emulator") -> None:
+    def __init__(
+        self,
+        address: Tuple[str, int],
+        emulator: "Emulator",
+        tls_context: Optional[ssl.SSLContext] = None,
+    ) -> None:
         validate_loopback(address[0])
         self.emulator = emulator
+        self.tls_context = tls_context
         self.connections: Set[socket.socket] = set()
         self.connections_lock = threading.Lock()
         super().__init__(address, EmulatorRequestHandler)
+
+    def get_request(self) -> Tuple[socket.socket, Any]:
+        connection, client_address = super().get_request()
+        if self.tls_context is not None:
+            # The handshake runs on the first read in the request's own thread, so
+            # a client that never completes it does not block the accept loop.
+            connection = self.tls_context.wrap_socket(
+                connection, server_side=True, do_handshake_on_connect=False
+            )
+        return connection, client_address
 
     def server_bind(self) -> None:
         # HTTPServer.server_bind would resolve the host name with socket.getfqdn,
@@ -99,7 +116,8 @@ class EmulatorHTTPServer(http.server.ThreadingHTTPServer):
     @property
     def url(self) -> str:
         host, port = self.server_address[:2]
-        return f"http://{host}:{port}"
+        scheme = "https" if self.tls_context is not None else "http"
+        return f"{scheme}://{host}:{port}"
 
     def process_request(self, request: Any, client_address: Any) -> None:
         with self.connections_lock:
