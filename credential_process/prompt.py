@@ -26,6 +26,8 @@ class Prompt:
         self._notifier = notifier
         self._deadline = None
         self._browser_tried = False
+        self._browser_opened = False
+        self._notified = False
         self._countdown_shown = False
 
     @property
@@ -73,17 +75,33 @@ class Prompt:
         self._reach(settings, url, "approve the request in the browser")
 
     def _reach(self, settings, url: str, action: str) -> None:
+        """Open the browser and notify; raise LoginRequiredError if nobody was reached.
+
+        Without this check, a login whose only channel failed (a broken BROWSER
+        command, no terminal) would poll unseen until the code expires.
+        """
         # One browser attempt per login: a device flow restarted with a new client
         # shows a new code here but does not open a second tab.
         if self._open_browser and not self._browser_tried:
             self._browser_tried = True
-            open_in_browser(url)
+            self._browser_opened = open_in_browser(url)
         if self._notifier:
             from . import notify
 
-            notify.send(self._notifier, f"Sign in to {settings.description}",
-                        f"Open {url} and {action}.")
+            self._notified = notify.send(
+                self._notifier, f"Sign in to {settings.description}",
+                f"Open {url} and {action}.",
+            )
             self._notifier = None
+        if self._stream is None and not (self._browser_opened or self._notified):
+            from .errors import LoginRequiredError, login_command
+
+            raise LoginRequiredError(
+                f"Login required for {settings.description}: there is no terminal "
+                "for the sign-in prompt, and opening the browser or sending a "
+                "desktop notification failed (check the BROWSER variable). Run: "
+                f"{login_command(settings.login_target)}"
+            )
 
     def sleep(self, seconds: float) -> None:
         """Sleep ``seconds``, rewriting the countdown line once a second meanwhile."""

@@ -204,3 +204,21 @@ def test_nobody_reachable_fails_fast(home, emulator):
     assert result.returncode == 3
     assert "Login required" in result.stderr
     assert emulator.calls["RegisterClient"] == 0
+
+
+def test_failed_browser_without_terminal_fails_fast(home, emulator):
+    # The browser was the only way to reach the person; polling on after it failed
+    # would hold the caller until the device code expires.
+    emulator.auto_approve = False
+    started = time.monotonic()
+    result = home.run(["--profile", "dev-sso"], extra_env={"BROWSER": "/bin/false"},
+                      timeout=60)
+    elapsed = time.monotonic() - started
+    assert result.returncode == 3
+    assert result.stdout == ""
+    assert "BROWSER" in result.stderr
+    assert "Run: sso-credential-process login --sso-session my-sso" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert emulator.calls["StartDeviceAuthorization"] == 1
+    assert emulator.calls["CreateToken"] <= 1
+    assert elapsed < 60
