@@ -25,11 +25,14 @@ LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 class ConfigFile:
     """Parsed config file: profiles, sso-session sections and services sections."""
 
-    def __init__(self, path: str, profiles: dict, sso_sessions: dict, services: dict):
+    def __init__(self, path: str, profiles: dict, sso_sessions: dict, services: dict,
+                 unquoted_profiles=None):
         self.path = path
         self.profiles = profiles
         self.sso_sessions = sso_sessions
         self.services = services
+        # Names of "[profile dev sso]" sections, which botocore does not read.
+        self.unquoted_profiles = unquoted_profiles or set()
 
 
 class SsoSettings:
@@ -199,16 +202,15 @@ def _section_name(header: str):
 
 def _build_profile_map(path: str, sections: dict) -> ConfigFile:
     profiles, sso_sessions, services = {}, {}, {}
-    unquoted_profiles = {}
+    unquoted_profiles = set()
     for header, values in sections.items():
         if header.startswith("profile"):
             name = _section_name(header)
             if name is not None:
                 profiles[name] = values
             elif header.startswith("profile "):
-                # botocore ignores "[profile dev sso]", but the profile read here is
-                # named on our own command line, so accept it when nothing else matches.
-                unquoted_profiles[header[len("profile ") :].strip()] = values
+                # botocore ignores "[profile dev sso]"; remembered for the error.
+                unquoted_profiles.add(" ".join(header[len("profile ") :].split()))
         elif header.startswith("sso-session"):
             name = _section_name(header)
             if name is not None:
@@ -219,9 +221,7 @@ def _build_profile_map(path: str, sections: dict) -> ConfigFile:
                 services[name] = values
         elif header == "default":
             profiles["default"] = values
-    for name, values in unquoted_profiles.items():
-        profiles.setdefault(name, values)
-    return ConfigFile(path, profiles, sso_sessions, services)
+    return ConfigFile(path, profiles, sso_sessions, services, unquoted_profiles)
 
 
 def parse_registration_scopes(value):
@@ -255,6 +255,7 @@ def resolve_settings(
     session_name = sso_session or values.get("sso_session")
     if session_name:
         values = _merge_session(config, profile, session_name, values, source)
+        _check_session_options(config, session_name, start_url, sso_region)
 
     settings = SsoSettings(
         profile_name=profile,
@@ -279,6 +280,12 @@ def resolve_settings(
 
 
 def _profile_values(config: ConfigFile, profile: str):
+    if profile not in config.profiles and profile in config.unquoted_profiles:
+        raise ConfigError(
+            f'The section [profile {profile}] in {config.path} is not read as the '
+            f'profile "{profile}" by botocore or the AWS CLI, because a profile name '
+            f'with spaces must be quoted. Rename the section to [profile "{profile}"].'
+        )
     if profile not in config.profiles:
         known = ", ".join(sorted(config.profiles)) or "none"
         raise ConfigError(
@@ -322,6 +329,24 @@ def _merge_session(config, profile, session_name, values, source):
             )
         merged[key] = value
     return merged
+
+
+def _check_session_options(config, session_name, start_url, sso_region) -> None:
+    """Reject --start-url or --sso-region values that differ from the sso-session's.
+
+    The token file of an sso-session is named after the session, not the start URL,
+    so a token for another portal or region would overwrite the session's token.
+    """
+    session = config.sso_sessions[session_name]
+    for option, key, value in (("--start-url", "sso_start_url", start_url),
+                               ("--sso-region", "sso_region", sso_region)):
+        configured = session.get(key)
+        if value and configured and value != configured:
+            raise ConfigError(
+                f"{option} {value} differs from {key} = {configured} in "
+                f"[sso-session {session_name}] in {config.path}. Leave out "
+                f"{option}, or change the session's {key}."
+            )
 
 
 def _where(config: ConfigFile, profile, session_name) -> str:

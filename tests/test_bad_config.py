@@ -161,3 +161,35 @@ def test_later_default_header_wins(home, emulator):
     home.write_config(session_section() + broken + working)
     result = home.run(["--profile", "default"])
     assert result.returncode == 0, result.stderr
+
+
+def test_unquoted_profile_with_space(home, emulator):
+    text = session_section() + PROFILE.replace("[profile dev-sso]", "[profile dev sso]")
+    message = run_config(home, emulator, text, arguments=("--profile", "dev sso"))
+    assert '[profile "dev sso"]' in message
+
+
+@pytest.mark.parametrize("option, value, key", [
+    ("--start-url", "https://other.awsapps.com/start", "sso_start_url"),
+    ("--sso-region", "eu-west-1", "sso_region"),
+])
+def test_session_option_conflict(home, emulator, option, value, key):
+    arguments = ("--sso-session", SESSION, option, value, "--account-id", ACCOUNT,
+                 "--role-name", ROLE)
+    message = run_config(home, emulator, session_section() + PROFILE,
+                         arguments=arguments)
+    assert option in message
+    assert value in message
+    assert key in message
+    assert f"[sso-session {SESSION}]" in message
+    assert not home.token_file().exists()
+
+
+def test_session_option_same_value_accepted(home, emulator):
+    home.write_config(session_section() + PROFILE)
+    home.seed_token(emulator)
+    result = home.run(["--sso-session", SESSION, "--start-url", START_URL,
+                       "--sso-region", REGION, "--account-id", ACCOUNT,
+                       "--role-name", ROLE])
+    assert result.returncode == 0, result.stderr
+    parse_credentials(result.stdout)

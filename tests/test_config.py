@@ -122,8 +122,11 @@ def test_quoted_profile_name_with_space(tmp_path):
 
 
 def test_unquoted_profile_name_with_space(tmp_path):
+    # botocore reads no profile from this section, so neither does the tool.
     parsed = load(tmp_path, "[profile dev sso]\nregion = x\n")
-    assert parsed.profiles["dev sso"]["region"] == "x"
+    assert "dev sso" not in parsed.profiles
+    with pytest.raises(ConfigError, match=r'Rename the section to \[profile "dev sso"\]'):
+        config.resolve_settings(parsed, profile="dev sso")
 
 
 def test_parse_matches_botocore(tmp_path):
