@@ -112,6 +112,14 @@ class TokenResolver:
                 "sso:account:access)"
             )
         if not isinstance(token.record.get("refreshToken"), str):
+            if self.settings.registration_scopes:
+                # The scopes are set, so the refresh token was dropped after the
+                # service rejected it: the Identity Center session has ended.
+                return (
+                    f"the SSO token for {self.settings.description} has expired "
+                    "and has no refresh token left (the IAM Identity Center "
+                    "session ended, so a new login is needed)"
+                )
             return (
                 f"the SSO token for {self.settings.description} has expired and has "
                 "no refresh token (set sso_registration_scopes = sso:account:access "

@@ -286,6 +286,7 @@ def test_credential_process_profile_hint(home):
 
 
 def test_start_url_option_named(home):
-    result = home.run(["--profile", "dev-sso", "--start-url", "http://x/start"])
+    result = home.run(["--start-url", "http://x/start", "--sso-region", "us-east-1",
+                       "--account-id", "111122223333", "--role-name", "ReadOnly"])
     assert result.returncode == EXIT_USAGE
     assert "the --start-url option" in result.stderr

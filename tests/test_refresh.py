@@ -154,6 +154,19 @@ def test_invalid_grant_reports_session_ended(home, emulator):
     assert saved["accessToken"] == record["accessToken"]
 
 
+def test_run_after_invalid_grant_says_session_ended(home, emulator):
+    home.seed_token(emulator, expires_in=-600)
+    emulator.inject("CreateToken", status=400, error_type="InvalidGrantException",
+                    body={"error": "invalid_grant"})
+    assert home.run(["--profile", "dev-sso"]).returncode == 3
+    # The config already sets sso_registration_scopes, so advice to set it is wrong.
+    result = home.run(["--profile", "dev-sso"])
+    assert result.returncode == 3
+    assert "session ended" in result.stderr
+    assert "set sso_registration_scopes" not in result.stderr
+    assert emulator.calls["CreateToken"] == 1
+
+
 def test_network_failure_with_valid_token_succeeds(home, emulator):
     home.seed_token(emulator, expires_in=600)
     for _ in range(3):
