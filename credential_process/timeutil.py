@@ -115,16 +115,22 @@ def parse_timestamp(value):
         return fast
     if not isinstance(value, str) or not value.strip():
         return None
+    import warnings
+
     from dateutil import parser as date_parser
     from dateutil import tz
 
     try:
         parsed = date_parser.isoparse(value.strip())
     except (ValueError, OverflowError):
-        try:
-            parsed = date_parser.parse(value.strip(), tzinfos={"UTC": tz.UTC})
-        except (ValueError, OverflowError, TypeError):
-            return None
+        # dateutil warns about zone names it does not know ("EST"); the value is
+        # then naive and rejected below, with the caller's own message.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                parsed = date_parser.parse(value.strip(), tzinfos={"UTC": tz.UTC})
+            except (ValueError, OverflowError, TypeError):
+                return None
     if parsed.tzinfo is None or parsed.utcoffset() is None:
         return None
     try:

@@ -73,7 +73,16 @@ def load_token(settings):
             path,
         )
         return None
-    return Token(record, path)
+    token = Token(record, path)
+    if token.expires_at is None:
+        cachefiles.warn_once(
+            (path, "expiresAt"),
+            "The expiresAt value %.40r in the SSO token cache file %s is not a time "
+            "with a time zone (the AWS CLI writes the form 2026-01-01T00:00:00Z), so "
+            "the token is treated as expired.",
+            record.get("expiresAt"), path,
+        )
+    return token
 
 
 def build_token_record(settings, response: dict, registration: dict, now, previous):

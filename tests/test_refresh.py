@@ -197,3 +197,16 @@ def test_cached_expiration_printed_with_z(home, emulator):
     assert result.returncode == 0, result.stderr
     assert parse_credentials(result.stdout)["Expiration"] == "2099-01-15T13:00:00Z"
     assert emulator.calls["GetRoleCredentials"] == 0
+
+
+@pytest.mark.parametrize("expires_at",
+                         ["2030-01-01T00:00:00", "2030-01-01T00:00:00 EST"])
+def test_naive_expiry_named_in_message(home, emulator, expires_at):
+    home.seed_token(emulator, refreshable=False, expiresAt=expires_at)
+    result = home.run(["--profile", "dev-sso"])
+    assert result.returncode == 3
+    assert repr(expires_at) in result.stderr
+    assert "not a time with a time zone" in result.stderr
+    assert "Warning" not in result.stderr
+    assert "Traceback" not in result.stderr
+    assert home.read_json(home.token_file())["expiresAt"] == expires_at
