@@ -340,6 +340,7 @@ def main(argv=None) -> int:
 def _login_locked(settings, method, login_prompt, worker_lock, result_path) -> int:
     from .clients import ClientFactory
     from .login_flows import run_login
+    from .redact import redact
 
     with locking.session_lock(settings) as lock:
         # Until the flow announces its own deadline, waiters size their wait by this.
@@ -360,12 +361,15 @@ def _login_locked(settings, method, login_prompt, worker_lock, result_path) -> i
             _write_result(result_path, "ok")
             return 0
         except CredentialProcessError as error:
+            message = redact(str(error))
             login_prompt.end_countdown()
-            login_prompt.write(f"sso-credential-process: {error}\n")
-            _write_result(result_path, "failed", str(error), error.exit_code)
+            login_prompt.write(f"sso-credential-process: {message}\n")
+            _write_result(result_path, "failed", message, error.exit_code)
             return error.exit_code
         except Exception as error:  # Recorded for the waiting callers.
-            message = f"unexpected error in the sign-in: {type(error).__name__}: {error}"
+            message = redact(
+                f"unexpected error in the sign-in: {type(error).__name__}: {error}"
+            )
             _write_result(result_path, "failed", message, 1)
             return 1
         finally:

@@ -147,7 +147,7 @@ def run(argv) -> int:
         return 130
     except Exception as error:  # The last resort: one message, no traceback.
         if debug:
-            raise
+            return report(error, EXIT_UNEXPECTED, debug)
         return report(
             f"unexpected error: {type(error).__name__}: {error}. Run again with "
             "--debug for details.",
@@ -162,7 +162,8 @@ def report(error, exit_code: int, debug: bool) -> int:
     if debug and isinstance(error, BaseException):
         import traceback
 
-        traceback.print_exception(type(error), error, error.__traceback__)
+        lines = traceback.format_exception(type(error), error, error.__traceback__)
+        sys.stderr.write(redact("".join(lines)))
     sys.stderr.write(f"{PROGRAM}: {redact(str(error))}\n")
     sys.stderr.flush()
     return exit_code

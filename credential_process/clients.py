@@ -25,7 +25,7 @@ from botocore.exceptions import (
 from botocore.exceptions import ConnectionError as BotocoreConnectionError
 from botocore.parsers import ResponseParserError
 
-from . import clockskew
+from . import clockskew, redact
 from .callsettings import RETRY_CONFIG, timeouts
 from .errors import ConfigError, NetworkError, ServiceRefusedError
 
@@ -80,7 +80,27 @@ class ClientFactory:
             ) from None
         validate_endpoint(client.meta.endpoint_url, service_name, self._profile_name)
         client.meta.events.register("after-call", clockskew.after_call_handler)
+        register_secret_masking(client)
         return client
+
+
+def register_secret_masking(client) -> None:
+    """Mask in later messages every secret that the client sends or receives.
+
+    A service error message may echo a token it was given; error texts are passed
+    through ``redact`` before they reach stderr, a log or the terminal.
+    """
+    events = client.meta.events
+    events.register("provide-client-params", _remember_request_secrets)
+    events.register("after-call", _remember_response_secrets)
+
+
+def _remember_request_secrets(params, **kwargs) -> None:
+    redact.remember_members(params)
+
+
+def _remember_response_secrets(parsed, **kwargs) -> None:
+    redact.remember_members(parsed)
 
 
 def limit_service_listing(session) -> None:

@@ -125,7 +125,8 @@ def test_unquoted_profile_name_with_space(tmp_path):
     # botocore reads no profile from this section, so neither does the tool.
     parsed = load(tmp_path, "[profile dev sso]\nregion = x\n")
     assert "dev sso" not in parsed.profiles
-    with pytest.raises(ConfigError, match=r'Rename the section to \[profile "dev sso"\]'):
+    expected = r'Rename the section to \[profile "dev sso"\]'
+    with pytest.raises(ConfigError, match=expected):
         config.resolve_settings(parsed, profile="dev sso")
 
 

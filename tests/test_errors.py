@@ -290,3 +290,29 @@ def test_start_url_option_named(home):
                        "--account-id", "111122223333", "--role-name", "ReadOnly"])
     assert result.returncode == EXIT_USAGE
     assert "the --start-url option" in result.stderr
+
+
+@pytest.mark.parametrize("verbosity", [[], ["-v"], ["--debug"]])
+def test_echoed_refresh_token_masked(home, emulator, verbosity):
+    record = home.seed_token(emulator, expires_in=-600)
+    secret = record["refreshToken"]
+    emulator.inject("CreateToken", status=400, error_type="InvalidGrantException",
+                    body={"error": "invalid_grant",
+                          "error_description": f"refresh token {secret} is revoked"})
+    result = home.run(verbosity + ["--profile", "dev-sso"])
+    assert result.returncode == 3
+    assert secret not in result.stderr
+    assert "Traceback" not in result.stderr or verbosity == ["--debug"]
+
+
+@pytest.mark.parametrize("verbosity", [[], ["-v"], ["--debug"]])
+def test_echoed_access_token_masked(home, emulator, verbosity):
+    record = home.seed_token(emulator)
+    secret = record["accessToken"]
+    emulator.inject("GetRoleCredentials", status=400,
+                    error_type="InvalidRequestException",
+                    body={"message": f"token {secret} is not valid here"})
+    result = home.run(verbosity + ["--profile", "dev-sso"])
+    assert result.returncode == 4
+    assert "is not valid here" in result.stderr
+    assert secret not in result.stderr

@@ -186,4 +186,5 @@ class SourceCredentials:
                 f"{error}"
             ) from None
         clients.validate_endpoint(client.meta.endpoint_url, service_name)
+        clients.register_secret_masking(client)
         return client
