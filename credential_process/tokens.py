@@ -135,6 +135,18 @@ class TokenResolver:
 
         from . import clients, oidc
 
+        if token.is_unexpired(timeutil.now()) and not _token_file_writable(token.path):
+            # A refresh rotates the refresh token; one that cannot be saved would
+            # end the session once the current access token expires.
+            log.warning(
+                "Not refreshing the SSO token for %s, because %s cannot be written "
+                "and the new refresh token would be lost; using the cached token "
+                "until it expires. Fix the permissions of %s.",
+                self.settings.description, token.path,
+                cachefiles.sso_cache_directory(),
+            )
+            return token.access_token, ""
+
         # The service invalidates the old refresh token when it returns a new one,
         # so the response is saved before SIGTERM, SIGINT or SIGHUP end the process.
         with _termination_deferred():
@@ -248,6 +260,14 @@ class TokenResolver:
         if self.settings.session_name or self.settings.profile_name:
             message += f" (or: aws sso login {self.settings.login_target})"
         return message
+
+
+def _token_file_writable(path: str) -> bool:
+    """Return whether the token file can be replaced by an atomic write."""
+    import os
+
+    directory = os.path.dirname(path)
+    return os.access(directory, os.W_OK | os.X_OK)
 
 
 def _refresh_token_of(token):

@@ -259,6 +259,21 @@ def test_read_only_token_cache_refresh(home, emulator, immutable):
 
 
 @needs_root
+def test_read_only_token_cache_keeps_session(home, emulator, immutable):
+    # A refresh would rotate the refresh token, and the new one could not be
+    # saved: the still-valid token is used instead, so the session survives.
+    record = home.seed_token(emulator, expires_in=300)
+    immutable(home.sso_cache)
+    result = home.run(["--profile", "dev-sso"])
+    assert result.returncode == 0, result.stderr
+    parse_credentials(result.stdout)
+    assert "Not refreshing the SSO token" in result.stderr
+    assert emulator.calls["CreateToken:refresh_token"] == 0
+    assert emulator.calls["GetRoleCredentials"] == 1
+    assert home.read_json(home.token_file()) == record
+
+
+@needs_root
 def test_read_only_lock_directory(home, emulator, immutable):
     home.seed_token(emulator)
     state = home.aws / "sso-credential-process"
