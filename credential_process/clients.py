@@ -134,6 +134,8 @@ def validate_endpoint(endpoint_url: str, service_name: str, profile_name=None) -
     from .config import config_file_path
 
     variable = "AWS_ENDPOINT_URL_" + service_name.upper().replace("-", "_")
+    if not os.environ.get(variable) and os.environ.get("AWS_ENDPOINT_URL"):
+        variable = "AWS_ENDPOINT_URL"
     section = f"[profile {profile_name}]" if profile_name else "[default]"
     raise ConfigError(
         f"The {service_name} endpoint {endpoint_url} is not https. Tokens and "

@@ -115,6 +115,18 @@ def test_remote_http_endpoint_rejected(home, emulator):
     assert sum(emulator.calls.values()) == 0
 
 
+def test_global_endpoint_variable_named(home, emulator):
+    # example.com is never contacted: the endpoint is rejected before any call.
+    del home.env["AWS_ENDPOINT_URL_SSO"]
+    home.seed_token(emulator)
+    emulator.reset_counters()
+    result = home.run(["--profile", "dev-sso"],
+                      extra_env={"AWS_ENDPOINT_URL": "http://portal.example.com"})
+    assert result.returncode == EXIT_USAGE
+    assert "fix AWS_ENDPOINT_URL," in result.stderr
+    assert sum(emulator.calls.values()) == 0
+
+
 def test_malformed_ini_named(home, emulator):
     message = run_config(home, emulator, "[profile dev-sso\nsso_region\n")
     assert "Unable to parse the AWS config file" in message
