@@ -25,6 +25,7 @@ import json
 import logging
 import os
 import select
+import signal
 import subprocess
 import sys
 import time
@@ -32,7 +33,7 @@ import time
 from filelock import FileLock, Timeout
 
 from . import cachefiles, environment, locking, prompt, timeutil, tokencache
-from .errors import CredentialProcessError, LoginRequiredError
+from .errors import EXIT_LOGIN_REQUIRED, CredentialProcessError, LoginRequiredError
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +93,7 @@ def begin(settings, login_required_message: str):
     if running is not None:
         _tell_terminal(f"A sign-in to {settings.description} is in progress (process "
                        f"{running}); waiting for it.\n")
-        return Waiter(settings, running)
+        return Waiter(settings, running, started_here=False)
 
     surroundings = environment.current()
     browser = surroundings.browser_available()
@@ -108,7 +109,7 @@ def begin(settings, login_required_message: str):
     finally:
         if terminal is not None:
             terminal.close()
-    return Waiter(settings, pid)
+    return Waiter(settings, pid, started_here=True)
 
 
 def _tell_terminal(text: str) -> None:
@@ -132,6 +133,7 @@ def _start_worker(settings, method, terminal, browser: bool, notifier) -> int:
         sys.executable, "-m", __name__,
         "--settings", json.dumps(_settings_document(settings)),
         "--method", method, "--ready-fd", str(ready_write),
+        "--caller-pid", str(os.getpid()),
     ]
     if terminal is not None:
         passed.append(terminal.fileno())
@@ -145,8 +147,8 @@ def _start_worker(settings, method, terminal, browser: bool, notifier) -> int:
         # Its own session: a SIGKILL or a terminal's SIGINT to the caller's
         # process group leaves it running. No inherited stdout or stderr: the
         # SDK reads those pipes until every writer has closed them.
-        # NOTE: Ctrl-C in the terminal therefore does not cancel the login; the
-        # worker keeps writing its countdown there until the code expires.
+        # Ctrl-C reaches only the caller, which then cancels the worker it started
+        # (Waiter.cancel); the worker stops its countdown once the caller is gone.
         process = subprocess.Popen(
             command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL, pass_fds=passed, start_new_session=True,
@@ -163,10 +165,10 @@ def _start_worker(settings, method, terminal, browser: bool, notifier) -> int:
 
     try:
         ready, _, _ = select.select([ready_read], [], [], WORKER_START_SECONDS)
-        signal = os.read(ready_read, 1) if ready else b""
+        ready_byte = os.read(ready_read, 1) if ready else b""
     finally:
         os.close(ready_read)
-    if signal != b"1":
+    if ready_byte != b"1":
         raise LoginRequiredError(
             f"The sign-in for {settings.description} could not start in the "
             f"background. Run sso-credential-process login {settings.login_target}."
@@ -194,10 +196,25 @@ def _worker_environment() -> dict:
 class Waiter:
     """A caller's view of a worker's login, used between session-lock attempts."""
 
-    def __init__(self, settings, pid: int):
+    def __init__(self, settings, pid: int, started_here: bool):
         self.settings = settings
         self.pid = pid
+        # Only the caller that started the worker may cancel it: a caller that
+        # joined a login shown on another terminal must not end that login.
+        self.started_here = started_here
         self.started = time.monotonic()
+
+    def cancel(self) -> None:
+        """Stop the worker this caller started, after a Ctrl-C in the caller."""
+        if not self.started_here or worker_pid(self.settings) != self.pid:
+            return
+        try:
+            os.kill(self.pid, signal.SIGTERM)
+        except OSError as error:
+            log.debug("Could not stop the sign-in process %d: %s", self.pid, error)
+            return
+        log.info("Cancelled the sign-in for %s (process %d)",
+                 self.settings.description, self.pid)
 
     def pause(self) -> None:
         """Wait until the worker holds the session lock or has finished.
@@ -298,7 +315,16 @@ def _parse_worker_arguments(argv):
     parser.add_argument("--terminal-fd", type=int)
     parser.add_argument("--browser", action="store_true")
     parser.add_argument("--notifier")
+    parser.add_argument("--caller-pid", type=int)
     return parser.parse_args(argv)
+
+
+class _Cancelled(BaseException):
+    """SIGTERM arrived: the caller that started the sign-in was interrupted."""
+
+
+def _raise_cancelled(signal_number, frame):
+    raise _Cancelled()
 
 
 def main(argv=None) -> int:
@@ -326,10 +352,23 @@ def main(argv=None) -> int:
             stream = os.fdopen(arguments.terminal_fd, "w", encoding="utf-8",
                                errors="replace")
         login_prompt = prompt.Prompt(stream, open_browser=arguments.browser,
-                                     notifier=arguments.notifier)
+                                     notifier=arguments.notifier,
+                                     caller_pid=arguments.caller_pid)
+        # A refresh or token save holds SIGTERM until it ends (tokens.py), so
+        # cancelling never loses a token the service has already issued.
+        signal.signal(signal.SIGTERM, _raise_cancelled)
         try:
             return _login_locked(settings, arguments.method, login_prompt,
                                  worker_lock, result_path)
+        except _Cancelled:
+            message = (
+                f"The sign-in for {settings.description} was cancelled. Run "
+                f"sso-credential-process login {settings.login_target} to sign in."
+            )
+            login_prompt.end_countdown()
+            login_prompt.write("Sign-in cancelled.\n")
+            _write_result(result_path, "failed", message, EXIT_LOGIN_REQUIRED)
+            return EXIT_LOGIN_REQUIRED
         finally:
             login_prompt.close()
     finally:

@@ -131,6 +131,11 @@ def configure_logging(verbose: bool, debug: bool) -> None:
     # credentials included, so it never goes below INFO here.
     for noisy in ("botocore", "urllib3", "filelock"):
         logging.getLogger(noisy).setLevel(max(level, logging.INFO))
+    if level_name and level_name not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        logging.getLogger(__name__).warning(
+            "Ignoring SSO_CREDENTIAL_PROCESS_LOG_LEVEL=%s: expected debug, info, "
+            "warning or error.", level_name.lower(),
+        )
 
 
 def run(argv) -> int:

@@ -20,10 +20,13 @@ log = logging.getLogger(__name__)
 class Prompt:
     """Shows a device authorization to a person and reports the outcome."""
 
-    def __init__(self, stream, open_browser: bool, notifier=None):
+    def __init__(self, stream, open_browser: bool, notifier=None, caller_pid=None):
         self._stream = stream
         self._open_browser = open_browser
         self._notifier = notifier
+        # The countdown is drawn only while this process (the program that asked
+        # for credentials) runs; after it the terminal belongs to the shell again.
+        self._caller_pid = caller_pid
         self._deadline = None
         self._browser_tried = False
         self._browser_opened = False
@@ -119,10 +122,25 @@ class Prompt:
         """Rewrite one terminal line with the time left to approve the login."""
         if self._deadline is None or not self._is_terminal():
             return
+        if self._caller_gone():
+            self.end_countdown()
+            self.write(
+                "The program that asked for credentials stopped waiting; the "
+                "sign-in goes on in the background until the code expires.\n"
+            )
+            self._deadline = None
+            return
         left = max(0, int(self._deadline - timeutil.now()))
         self.write(f"\rWaiting for approval; the request expires in "
                    f"{left // 60:d}:{left % 60:02d} ")
         self._countdown_shown = True
+
+    def _caller_gone(self) -> bool:
+        if self._caller_pid is None:
+            return False
+        from .lockwatch import process_alive
+
+        return not process_alive(self._caller_pid)
 
     def _is_terminal(self) -> bool:
         try:

@@ -56,16 +56,22 @@ class TokenResolver:
         if self._usable(token, rejected):
             return token.access_token
         waiter = None
-        while True:
-            with locking.session_lock(self.settings) as lock:
-                result = self._access_token_locked(lock, rejected, waiter)
-            # Anything but a Waiter is the access token.
-            if isinstance(result, str):
-                return result
-            # A background login is on its way: let its worker take the lock,
-            # then wait for the login on the lock like any other waiter.
-            waiter = result
-            waiter.pause()
+        try:
+            while True:
+                with locking.session_lock(self.settings) as lock:
+                    result = self._access_token_locked(lock, rejected, waiter)
+                # Anything but a Waiter is the access token.
+                if isinstance(result, str):
+                    return result
+                # A background login is on its way: let its worker take the lock,
+                # then wait for the login on the lock like any other waiter.
+                waiter = result
+                waiter.pause()
+        except KeyboardInterrupt:
+            # Ctrl-C reaches only this process: the worker runs in its own session.
+            if waiter is not None:
+                waiter.cancel()
+            raise
 
     def _usable(self, token, rejected) -> bool:
         if token is None or token.access_token == rejected:

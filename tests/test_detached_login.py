@@ -222,3 +222,41 @@ def test_failed_browser_without_terminal_fails_fast(home, emulator):
     assert emulator.calls["StartDeviceAuthorization"] == 1
     assert emulator.calls["CreateToken"] <= 1
     assert elapsed < 60
+
+
+def test_ctrl_c_cancels_started_login(home, emulator):
+    emulator.auto_approve = False
+    terminal = TerminalProcess(home, ["--profile", "dev-sso"])
+    terminal.wait_for(CODE)
+    worker = worker_info(home)["pid"]
+    terminal.wait_for(re.compile("Waiting for approval"))
+    os.write(terminal.master, b"\x03")  # Ctrl-C: SIGINT to the foreground group.
+    terminal.process.wait(timeout=30)
+    assert terminal.process.returncode == 130
+    assert wait_until_gone(worker, timeout=30)
+    terminal.wait_for(re.compile("Sign-in cancelled"))
+    screen_after = len(terminal.read())
+    time.sleep(2)
+    assert "Waiting for approval" not in terminal.read()[screen_after:]
+    terminal.finish()
+    assert not home.token_file().exists()
+    result = home.run(["--profile", "dev-sso", "--no-login"])
+    assert result.returncode == 3
+
+
+def test_countdown_stops_after_caller_killed(home, emulator):
+    emulator.auto_approve = False
+    terminal = TerminalProcess(home, ["--profile", "dev-sso"])
+    user_code = terminal.wait_for(CODE).group(1)
+    worker = worker_info(home)["pid"]
+    terminal.wait_for(re.compile("Waiting for approval"))
+    terminal.process.send_signal(signal.SIGKILL)
+    terminal.process.wait(timeout=30)
+    terminal.wait_for(re.compile("stopped waiting"), timeout=30)
+    screen_after = len(terminal.read())
+    time.sleep(2.5)
+    assert "Waiting for approval" not in terminal.read()[screen_after:]
+    emulator.approve(user_code)
+    assert wait_for_file(home.token_file())
+    assert wait_until_gone(worker)
+    terminal.finish()
