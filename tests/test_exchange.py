@@ -5,6 +5,7 @@ import stat
 import subprocess
 import sys
 import time
+import urllib.request
 
 import pytest
 
@@ -508,3 +509,54 @@ def test_rejected_assertion_not_echoed(tip_home, emulator):
     assert tip_home.assertion not in result.stderr
     payload = tip_home.assertion.split(".")[1]
     assert payload not in result.stderr
+
+
+def post_control(url: str, name: str, payload: dict) -> dict:
+    request = urllib.request.Request(
+        f"{url}/_emulator/{name}", data=json.dumps(payload).encode(), method="POST",
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
+
+
+def test_standalone_emulator_exchange(tmp_path):
+    # The README's worked example, set up only through the emulator's control API.
+    server = subprocess.Popen(
+        [sys.executable, "-m", "credential_process.emulator", "--port", "0"],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        url = json.loads(server.stdout.readline())["url"]
+        keys = post_control(url, "add-iam-user", {})
+        post_control(url, "add-application",
+                     {"arn": APPLICATION, "trustedIssuer": ISSUER})
+        assertion = post_control(url, "issue-assertion",
+                                 {"issuer": ISSUER, "subject": SUBJECT})["assertion"]
+        home = Home(tmp_path / "home", url)
+        token_file = tmp_path / "oidc-token"
+        token_file.write_text(assertion)
+        (home.aws / "credentials").write_text(
+            "[ci-app]\n"
+            f"aws_access_key_id = {keys['accessKeyId']}\n"
+            f"aws_secret_access_key = {keys['secretAccessKey']}\n"
+        )
+        home.write_config(f"""\
+            [profile s3-data]
+            credential_process = TOOL exchange --profile s3-data
+            sso_credential_process_application_arn = {APPLICATION}
+            sso_credential_process_role_arn = {ROLE_ARN}
+            sso_credential_process_sso_region = us-east-1
+            sso_credential_process_assertion_file = {token_file}
+            sso_credential_process_source_profile = ci-app
+            """)
+        result = home.run(["exchange", "--profile", "s3-data"])
+        assert result.returncode == 0, result.stderr
+        parse_credentials(result.stdout)
+        with urllib.request.urlopen(f"{url}/_emulator/calls", timeout=10) as response:
+            calls = json.loads(response.read())
+        assert calls["CreateTokenWithIAM"] == 1
+        assert calls["AssumeRole"] == 1
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

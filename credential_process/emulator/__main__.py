@@ -41,7 +41,8 @@ def parse_arguments(argv: Optional[List[str]]) -> argparse.Namespace:
         dest="auto_approve",
         action="store_false",
         default=None,
-        help="leave device authorizations pending until /device approves them",
+        help="leave device authorizations pending (they are approved at once by "
+        "default) until GET /device?user_code=CODE or POST /_emulator/approve",
     )
     parser.add_argument(
         "--approve-after-polls",

@@ -12,6 +12,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 ISSUE_TOKEN_ARGUMENTS = {"client_id", "clientId", "scopes", "expires_in", "expiresIn"}
+IAM_USER_ARGUMENTS = {"accessKeyId", "secretAccessKey", "accountId", "userName"}
+APPLICATION_ARGUMENTS = {"arn", "trustedIssuer", "audience", "issuerSecret", "region"}
+ASSERTION_ARGUMENTS = {"issuer", "subject", "audience", "expiresIn", "secret"}
 INJECT_ARGUMENTS = {
     "operation",
     "status",
@@ -144,6 +147,55 @@ def expire_token(emulator: "Emulator", arguments: Dict[str, Any]) -> Any:
     return {}
 
 
+def string_argument(arguments: Dict[str, Any], name: str, required: bool = False):
+    value = arguments.get(name)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value:
+        raise ControlError(f"missing or invalid argument: {name} (expected a string)")
+    return value
+
+
+def add_iam_user(emulator: "Emulator", arguments: Dict[str, Any]) -> Any:
+    require_keys(arguments, IAM_USER_ARGUMENTS)
+    access_key_id, secret_access_key = emulator.add_iam_user(
+        access_key_id=string_argument(arguments, "accessKeyId"),
+        secret_access_key=string_argument(arguments, "secretAccessKey"),
+        account_id=string_argument(arguments, "accountId") or "111122223333",
+        user_name=string_argument(arguments, "userName") or "application",
+    )
+    return {"accessKeyId": access_key_id, "secretAccessKey": secret_access_key}
+
+
+def add_application(emulator: "Emulator", arguments: Dict[str, Any]) -> Any:
+    require_keys(arguments, APPLICATION_ARGUMENTS)
+    emulator.add_application(
+        string_argument(arguments, "arn", required=True),
+        string_argument(arguments, "trustedIssuer", required=True),
+        audience=string_argument(arguments, "audience"),
+        issuer_secret=string_argument(arguments, "issuerSecret"),
+        region=string_argument(arguments, "region") or "us-east-1",
+    )
+    return {}
+
+
+def issue_assertion(emulator: "Emulator", arguments: Dict[str, Any]) -> Any:
+    from .tip import test_assertion
+
+    require_keys(arguments, ASSERTION_ARGUMENTS)
+    expires_in = arguments.get("expiresIn", 3600)
+    if not isinstance(expires_in, (int, float)) or isinstance(expires_in, bool):
+        raise ControlError("invalid argument: expiresIn (expected seconds)")
+    assertion = test_assertion(
+        string_argument(arguments, "issuer", required=True),
+        string_argument(arguments, "subject", required=True),
+        audience=string_argument(arguments, "audience"),
+        expires_in=expires_in,
+        secret=string_argument(arguments, "secret"),
+    )
+    return {"assertion": assertion}
+
+
 ControlAction = Callable[["Emulator", Dict[str, Any]], Any]
 CONTROL_ACTIONS: Dict[Tuple[str, str], ControlAction] = {
     ("GET", "calls"): get_calls,
@@ -157,4 +209,7 @@ CONTROL_ACTIONS: Dict[Tuple[str, str], ControlAction] = {
     ("POST", "deny"): deny,
     ("POST", "revoke-token"): revoke_token,
     ("POST", "expire-token"): expire_token,
+    ("POST", "add-iam-user"): add_iam_user,
+    ("POST", "add-application"): add_application,
+    ("POST", "issue-assertion"): issue_assertion,
 }
