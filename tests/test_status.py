@@ -72,3 +72,17 @@ def test_status_table_columns(home, emulator):
     header = result.stdout.splitlines()[0].split()
     assert header[:3] == ["SESSION", "START", "URL"]
     assert re.search(rf"{SESSION}\s+{ACCOUNT}\s+{ROLE}\s+20", result.stdout)
+
+
+def test_status_registration_after_logout(home, emulator):
+    login = home.run(["login", "--profile", "dev-sso", "--use-device-code",
+                      "--no-browser"])
+    assert login.returncode == 0, login.stderr
+    assert home.run(["logout", "--profile", "dev-sso"]).returncode == 0
+    registrations = [path for path in home.sso_cache.iterdir()
+                     if "clientSecret" in home.read_json(path)]
+    assert len(registrations) == 1
+    session = status_json(home)["sessions"][0]
+    assert session["loggedIn"] is False
+    expected = home.read_json(registrations[0])["expiresAt"]
+    assert session["registrationExpiresAt"] == expected

@@ -53,6 +53,10 @@ def describe(config_file, session) -> dict:
     token = sessions.load_token(session)
     record = token.record if token is not None else {}
     registration = timeutil.parse_timestamp(record.get("registrationExpiresAt"))
+    if registration is None:
+        # logout deletes the token but keeps the registration, which the next login
+        # reuses.
+        registration = _cached_registration_expiry(session.settings)
     roles = [
         {
             "accountId": entry["accountId"],
@@ -77,6 +81,20 @@ def describe(config_file, session) -> dict:
         "registrationExpiresAt": _timestamp(registration),
         "roleCredentials": roles,
     }
+
+
+def _cached_registration_expiry(settings):
+    """Return the expiry of the session's cached client registration, or None."""
+    from .. import cachefiles, timeutil, tokencache
+
+    if not (settings.start_url and settings.sso_region):
+        return None
+    record = cachefiles.read_cache_file(
+        tokencache.registration_path(settings), "client registration"
+    )
+    if not isinstance(record, dict):
+        return None
+    return timeutil.parse_timestamp(record.get("expiresAt"))
 
 
 def _expiry(value, expired) -> str:
