@@ -83,8 +83,10 @@ class TokenResolver:
         if self._usable(token, rejected):
             if waiter is not None:
                 waiter.report_warnings()
-            log.info("Another process refreshed the token for %s",
-                     self.settings.description)
+                log.info("The sign-in for %s finished", self.settings.description)
+            else:
+                log.info("Another process refreshed the token for %s",
+                         self.settings.description)
             return token.access_token
         if waiter is not None:
             return waiter.check(token)

@@ -14,3 +14,5 @@ def test_demo_runs_end_to_end(home):
     assert '"Account": "111122223333"' in result.stdout
     assert '"Version": 1' in result.stdout
     assert "GetCallerIdentity" in result.stdout
+    assert '"CreateToken": 2' in result.stdout
+    assert "CreateToken:" not in result.stdout

@@ -80,7 +80,11 @@ def run(arguments) -> int:
                  ".client(\"sts\").get_caller_identity()'")
             _say(_run([sys.executable, "-c", CALLER_IDENTITY_SCRIPT], environment,
                       capture=True).rstrip())
-            _say("\nService calls: " + json.dumps(dict(emulator.calls)))
+            # The emulator also counts CreateToken per grant type; those are
+            # the same calls again, so only the operations are shown.
+            calls = {name: count for name, count in emulator.calls.items()
+                     if ":" not in name}
+            _say("\nService calls: " + json.dumps(calls))
     return EXIT_OK
 
 
