@@ -271,12 +271,27 @@ def resolve_settings(
         config_path=config.path,
     )
     _check_required(config, settings, profile, require_role)
+    _check_account_id(config, settings.account_id, account_id, profile)
     if start_url:
         where = "the --start-url option"
     else:
         where = _where(config, profile, session_name)
     validate_start_url(settings.start_url, where)
     return settings
+
+
+def _check_account_id(config, value, option_value, profile) -> None:
+    """Reject an account id that is not 12 digits before any service call."""
+    if value is None or (len(value) == 12 and value.isdigit() and value.isascii()):
+        return
+    if option_value:
+        where = "--account-id"
+    else:
+        where = f"sso_account_id in [profile {profile}] in {config.path}"
+    raise ConfigError(
+        f"The account id {value!r} from {where} is invalid: an AWS account id is "
+        "12 digits, such as 111122223333 (aws sso list-accounts lists yours)."
+    )
 
 
 def _profile_values(config: ConfigFile, profile: str):

@@ -205,3 +205,23 @@ def test_session_option_same_value_accepted(home, emulator):
                        "--role-name", ROLE])
     assert result.returncode == 0, result.stderr
     parse_credentials(result.stdout)
+
+
+def test_invalid_account_in_profile(home, emulator):
+    text = session_section() + PROFILE.replace(f"sso_account_id = {ACCOUNT}",
+                                               "sso_account_id = 12345")
+    message = run_config(home, emulator, text)
+    assert "'12345'" in message
+    assert "sso_account_id in [profile dev-sso]" in message
+
+
+@pytest.mark.parametrize("value", ["abc", "1111222233334", "11112222333x"])
+def test_invalid_account_option(home, emulator, value):
+    result = home.run(["--sso-session", SESSION, "--account-id", value,
+                       "--role-name", ROLE])
+    assert result.returncode == EXIT_USAGE
+    assert result.stdout == ""
+    assert repr(value) in result.stderr
+    assert "--account-id" in result.stderr
+    assert "12 digits" in result.stderr
+    assert sum(emulator.calls.values()) == 0

@@ -48,7 +48,8 @@ def test_options_override_profile(tmp_path):
 
 def test_explicit_session_form(tmp_path):
     settings = config.resolve_settings(
-        load(tmp_path, SESSION), sso_session="my-sso", account_id="1", role_name="R"
+        load(tmp_path, SESSION), sso_session="my-sso", account_id="111122223333",
+        role_name="R",
     )
     assert settings.cache_identity == "my-sso"
     assert settings.profile_name is None
@@ -57,7 +58,7 @@ def test_explicit_session_form(tmp_path):
 def test_explicit_start_url_form(tmp_path):
     settings = config.resolve_settings(
         load(tmp_path, ""), start_url="https://example.awsapps.com/start",
-        sso_region="eu-west-1", account_id="1", role_name="R",
+        sso_region="eu-west-1", account_id="111122223333", role_name="R",
     )
     assert settings.cache_identity == "https://example.awsapps.com/start"
     assert settings.session_name is None
