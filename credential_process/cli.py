@@ -180,6 +180,38 @@ def dispatch(arguments) -> int:
     return load_command(arguments.command or "credentials").run(arguments)
 
 
+def follow_credential_process(config_file, arguments):
+    """Return the selection that a profile's credential_process line passes to us.
+
+    ``login --profile dev`` names the profile SDKs use, whose only key may be
+    ``credential_process = sso-credential-process --profile dev-sso``; the login
+    is for the SSO settings that line selects. Other selections are returned as is.
+    """
+    from . import sessions
+
+    if not arguments.profile or arguments.sso_session or arguments.start_url:
+        return arguments
+    values = config_file.profiles.get(arguments.profile) or {}
+    if values.get("sso_session") or values.get("sso_start_url"):
+        return arguments
+    options = sessions.tool_options(values.get("credential_process"))
+    if not options or not (options.get("profile") or options.get("sso_session")
+                           or options.get("start_url")):
+        return arguments
+    if options.get("profile") == arguments.profile:
+        return arguments
+    logging.getLogger(__name__).info(
+        "Using the SSO settings that the credential_process of profile %s selects",
+        arguments.profile,
+    )
+    followed = argparse.Namespace(**vars(arguments))
+    followed.profile = options.get("profile")
+    followed.sso_session = options.get("sso_session")
+    followed.start_url = options.get("start_url")
+    followed.sso_region = options.get("sso_region") or arguments.sso_region
+    return followed
+
+
 def selection(arguments, require_role: bool):
     """Return SsoSettings from the command-line options and the config file."""
     from . import config
@@ -195,6 +227,8 @@ def selection(arguments, require_role: bool):
     ):
         raise ConfigError("--start-url needs --sso-region as well.")
     config_file = config.read_config_file(config.config_file_path())
+    if not require_role:
+        arguments = follow_credential_process(config_file, arguments)
     settings = config.resolve_settings(
         config_file,
         profile=arguments.profile,

@@ -196,3 +196,11 @@ def test_incomplete_device_authorization(home, emulator):
     assert result.returncode == 5
     assert "userCode" in result.stderr
     assert emulator.calls["CreateToken"] == 0
+
+
+def test_login_follows_credential_process_profile(home, emulator):
+    result = home.run(["login", "--profile", "dev", "--use-device-code",
+                       "--no-browser"])
+    assert result.returncode == 0, result.stderr
+    assert 'sso-session "my-sso"' in result.stderr
+    assert home.token_file().exists()

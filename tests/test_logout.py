@@ -102,3 +102,12 @@ def test_logged_out_token_rejected(home, emulator):
     assert result.returncode == 3
     assert START_URL not in result.stdout
     assert ACCOUNT not in result.stdout
+
+
+def test_logout_follows_credential_process_profile(home, emulator):
+    home.seed_token(emulator)
+    assert home.run(["--profile", "dev-sso"]).returncode == 0
+    result = home.run(["logout", "--profile", "dev"])
+    assert result.returncode == 0, result.stderr
+    assert not home.token_file().exists()
+    assert not home.role_file().exists()
