@@ -427,6 +427,18 @@ def test_invalid_role_arn_exit_code(tip_home, emulator):
     assert '"S3AccessGrantsUser"' in result.stderr
 
 
+def test_no_source_credentials_message(tip_home, emulator):
+    result = tip_home.run([
+        "exchange", "--application-arn", APPLICATION, "--role-arn", ROLE_ARN,
+        "--sso-region", "us-east-1", "--assertion-file",
+        str(tip_home.assertion_file),
+    ])
+    assert result.returncode == 2
+    assert "No IAM credentials were found in the default credential chain" \
+        in result.stderr
+    assert "the the" not in result.stderr
+
+
 # The recursion guard
 
 
