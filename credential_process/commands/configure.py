@@ -67,6 +67,8 @@ def run(arguments) -> int:
     from ..errors import EXIT_OK
     from ..tokens import LoginPolicy, TokenResolver
 
+    if getattr(arguments, "profile_name", None) is not None:
+        configedit.check_profile_name(arguments.profile_name, "--profile-name")
     settings = config.resolve_settings(
         config.load_config_file(config.config_file_path()),
         sso_session=arguments.sso_session, require_role=False,
@@ -221,11 +223,12 @@ def write_one(text, settings, roles, arguments) -> list:
             f"--sso-session {settings.session_name} on a terminal to pick one."
         )
     role = matching[0] if len(matching) == 1 else pick(matching, settings)
-    name = arguments.profile_name or configedit.safe_profile_name(_format(
-        DEFAULT_TEMPLATE, {"session": settings.session_name,
-                           "account_id": role["accountId"],
-                           "account_name": role["accountName"],
-                           "role_name": role["roleName"]}))
+    name = arguments.profile_name
+    if name is None:
+        name = configedit.safe_profile_name(_format(DEFAULT_TEMPLATE, {
+            "session": settings.session_name, "account_id": role["accountId"],
+            "account_name": role["accountName"], "role_name": role["roleName"],
+        }))
     changes = []
     values = profile_values(settings, role["accountId"], role["roleName"],
                             arguments.region)
