@@ -248,3 +248,20 @@ def test_profile_name_with_space_quoted(home, emulator):
     again = home.run(PROFILE_ADMIN + ["--profile-name", "team admin"])
     assert again.returncode == 0, again.stderr
     assert "up to date" in again.stdout
+
+
+@pytest.mark.parametrize("key", [b"\x03", b"\x04"], ids=["ctrl-c", "ctrl-d"])
+def test_profile_picker_cancel_keys(home, emulator, key):
+    home.seed_token(emulator)
+    before = home.config_file.read_text()
+    terminal = TerminalProcess(home, ["configure", "profile", "--sso-session",
+                                      SESSION, "--profile-name", "picked"])
+    terminal.wait_for(re.compile(r"Number of the role to write \[1-3\]"))
+    os.write(terminal.master, key)
+    code, stdout, stderr, screen = terminal.finish(timeout=30)
+    assert code == 130
+    assert stdout == ""
+    assert stderr == "sso-credential-process: interrupted\n"
+    assert "is not a number" not in screen
+    assert screen.count("Number of the role to write") == 1
+    assert home.config_file.read_text() == before

@@ -259,7 +259,12 @@ def pick(roles, settings) -> dict:
         for _ in range(3):
             terminal.write(f"Number of the role to write [1-{len(roles)}]: ")
             terminal.flush()
-            answer = terminal.readline().strip()
+            line = terminal.readline()
+            if not line:
+                # End of input (Ctrl-D) cancels the command as Ctrl-C does.
+                terminal.write("\n")
+                raise KeyboardInterrupt
+            answer = line.strip()
             if answer.isdigit() and 1 <= int(answer) <= len(roles):
                 return roles[int(answer) - 1]
             terminal.write(f"{answer!r} is not a number from 1 to {len(roles)}.\n")
