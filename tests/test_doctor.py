@@ -1,6 +1,6 @@
 """The doctor command: config, permissions, locks and clock checks."""
 
-from conftest import SESSION_CONFIG
+from conftest import LEGACY_CONFIG, SESSION_CONFIG
 
 
 def test_doctor_healthy_config(home, emulator):
@@ -95,3 +95,36 @@ def test_doctor_unknown_profile_reference(home, emulator):
     result = home.run(["doctor"])
     assert result.returncode == 2
     assert "--profile missing-sso, which is not defined" in result.stdout
+
+
+def test_doctor_http_session_once(home, emulator):
+    home.write_config(SESSION_CONFIG.replace("https://example", "http://example"))
+    result = home.run(["doctor"])
+    assert result.returncode == 2
+    assert result.stdout.count("is not an https URL") == 1
+    assert "ok       [sso-session my-sso]" not in result.stdout
+    assert "\n1 problem(s) found." in result.stdout
+
+
+def test_doctor_http_legacy_profile_once(legacy_home, emulator):
+    legacy_home.write_config(LEGACY_CONFIG.replace("https://example",
+                                                   "http://example"))
+    result = legacy_home.run(["doctor"])
+    assert result.returncode == 2
+    assert result.stdout.count("is not an https URL") == 1
+    assert result.stdout.count("sets sso_start_url directly") == 1
+    assert "ok       [profile legacy-sso]" not in result.stdout
+    assert "\n2 problem(s) found." in result.stdout
+
+
+def test_doctor_shadowed_profile_once(home, emulator):
+    home.write_config(SESSION_CONFIG + """
+    [profile shadowed]
+    credential_process = TOOL --profile dev-sso
+    sso_account_id = 111122223333
+    sso_session = my-sso
+    """)
+    result = home.run(["doctor"])
+    assert result.returncode == 2
+    assert result.stdout.count("[profile shadowed]") == 1
+    assert "\n1 problem(s) found." in result.stdout

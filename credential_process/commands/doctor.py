@@ -57,8 +57,7 @@ def run(arguments) -> int:
 
 
 def check_config(config_file, report: Report) -> None:
-    from .. import config, environment, sessions
-    from ..errors import ConfigError
+    from .. import sessions
 
     path = config_file.path
     if not config_file.sso_sessions and not any(
@@ -70,37 +69,46 @@ def check_config(config_file, report: Report) -> None:
         settings = session.settings
         where = (f"[sso-session {session.name}]" if session.name else
                  f"[profile {settings.profile_name}]")
-        missing = [key for key, value in (("sso_start_url", settings.start_url),
-                                          ("sso_region", settings.sso_region))
-                   if not value]
-        if missing:
-            report.problem(f"{where} has no {' or '.join(missing)}",
-                           f"add {', '.join(missing)} to {where} in {path}")
-            continue
-        try:
-            config.validate_start_url(settings.start_url, f"{where} in {path}")
-        except ConfigError as error:
-            report.problem(str(error), f"set sso_start_url in {where} to the "
-                           "https:// address of the AWS access portal")
-        if session.name and not settings.registration_scopes:
-            report.problem(f"{where} has no sso_registration_scopes, so IAM Identity "
-                           "Center issues no refresh token and every login lasts "
-                           "one access token lifetime",
-                           f"add sso_registration_scopes = sso:account:access to "
-                           f"{where}, then log in again")
-        elif not session.name:
-            report.problem(f"{where} sets sso_start_url directly; such tokens cannot "
-                           "be refreshed",
-                           "move sso_start_url and sso_region into an [sso-session] "
-                           "section with sso_registration_scopes = sso:account:access")
-        method = (settings.login_method or "").strip()
-        if method and method not in environment.LOGIN_METHODS:
-            report.problem(f'{where} has sso_login_method = {method}, which is not '
-                           "a login method", "use device_code or authorization_code")
-        else:
+        before = report.problems
+        _check_session(session, where, path, report)
+        if report.problems == before:
             report.ok(f"{where}: {settings.start_url} in {settings.sso_region}")
     for profile, values in config_file.profiles.items():
         _check_profile(config_file, profile, values, report)
+
+
+def _check_session(session, where: str, path: str, report: Report) -> None:
+    from .. import config, environment
+    from ..errors import ConfigError
+
+    settings = session.settings
+    missing = [key for key, value in (("sso_start_url", settings.start_url),
+                                      ("sso_region", settings.sso_region))
+               if not value]
+    if missing:
+        report.problem(f"{where} has no {' or '.join(missing)}",
+                       f"add {', '.join(missing)} to {where} in {path}")
+        return
+    try:
+        config.validate_start_url(settings.start_url, f"{where} in {path}")
+    except ConfigError as error:
+        report.problem(str(error), f"set sso_start_url in {where} to the "
+                       "https:// address of the AWS access portal")
+    if session.name and not settings.registration_scopes:
+        report.problem(f"{where} has no sso_registration_scopes, so IAM Identity "
+                       "Center issues no refresh token and every login lasts "
+                       "one access token lifetime",
+                       f"add sso_registration_scopes = sso:account:access to "
+                       f"{where}, then log in again")
+    elif not session.name:
+        report.problem(f"{where} sets sso_start_url directly; such tokens cannot "
+                       "be refreshed",
+                       "move sso_start_url and sso_region into an [sso-session] "
+                       "section with sso_registration_scopes = sso:account:access")
+    method = (settings.login_method or "").strip()
+    if method and method not in environment.LOGIN_METHODS:
+        report.problem(f'{where} has sso_login_method = {method}, which is not '
+                       "a login method", "use device_code or authorization_code")
 
 
 def _check_profile(config_file, profile: str, values: dict, report: Report) -> None:
@@ -115,9 +123,11 @@ def _check_profile(config_file, profile: str, values: dict, report: Report) -> N
             "credential_process line never runs",
             f"move {', '.join(shadowing)} into a separate profile and name it with "
             "--profile in the credential_process line")
+    # The sso-session's own keys are checked with the session, so only the link
+    # between the profile and its session is checked here.
     if values.get("sso_session"):
         try:
-            config.resolve_settings(config_file, profile=profile, require_role=False)
+            config.check_profile_session(config_file, profile)
         except ConfigError as error:
             report.problem(str(error), f"edit [profile {profile}]")
     options = sessions.tool_options(values.get("credential_process"))
