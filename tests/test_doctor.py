@@ -1,5 +1,7 @@
 """The doctor command: config, permissions, locks and clock checks."""
 
+import pytest
+
 from conftest import LEGACY_CONFIG, SESSION_CONFIG
 
 
@@ -128,3 +130,51 @@ def test_doctor_shadowed_profile_once(home, emulator):
     assert result.returncode == 2
     assert result.stdout.count("[profile shadowed]") == 1
     assert "\n1 problem(s) found." in result.stdout
+
+
+@pytest.mark.parametrize("mode", [0o755, 0o750, 0o711], ids=oct)
+def test_doctor_readable_cache_directory(home, emulator, mode):
+    home.seed_token(emulator)
+    home.sso_cache.chmod(mode)
+    result = home.run(["doctor"])
+    assert result.returncode == 2
+    assert f"{home.sso_cache} has mode {mode:o}" in result.stdout
+    assert "other users can list or enter it" in result.stdout
+    assert "the cache files in it are still private (mode 600)" in result.stdout
+    assert f"fix: run: chmod 700 {home.sso_cache}" in result.stdout
+    assert "ok       cache directories" not in result.stdout
+    assert "\n1 problem(s) found." in result.stdout
+
+
+def test_doctor_readable_directory_loose_file(home, emulator):
+    home.seed_token(emulator)
+    home.sso_cache.chmod(0o755)
+    home.token_file().chmod(0o644)
+    result = home.run(["doctor"])
+    assert result.returncode == 2
+    assert "other users can list or enter it" in result.stdout
+    assert "still private" not in result.stdout
+    assert f"chmod 700 {home.sso_cache}" in result.stdout
+    assert f"chmod 600 {home.token_file()}" in result.stdout
+    assert "\n2 problem(s) found." in result.stdout
+
+
+def test_doctor_writable_cache_directory(home, emulator):
+    home.seed_token(emulator)
+    home.sso_cache.chmod(0o777)
+    result = home.run(["doctor"])
+    assert result.returncode == 2
+    assert f"{home.sso_cache} has mode 777; others can write to it" in result.stdout
+    assert f"fix: run: chmod 700 {home.sso_cache}" in result.stdout
+
+
+def test_doctor_readable_lock_directory(home, emulator):
+    state = home.aws / "sso-credential-process"
+    state.mkdir(mode=0o700)
+    locks = state / "locks"
+    locks.mkdir(mode=0o755)
+    locks.chmod(0o755)
+    result = home.run(["doctor"])
+    assert result.returncode == 2
+    assert f"chmod 700 {locks}" in result.stdout
+    assert "ok       lock directory" not in result.stdout

@@ -165,12 +165,36 @@ def _mode_problem(path: str, report: Report, directory: bool) -> None:
         report.problem(f"{path} is a symbolic link, which the caches do not follow",
                        f"replace it with a regular {'directory' if directory else 'file'}")
         return
-    loose = status.st_mode & (0o022 if directory else 0o077)
-    if loose:
-        wanted = "700" if directory else "600"
-        report.problem(f"{path} has mode {stat.S_IMODE(status.st_mode):o}; others "
-                       f"can {'write to it' if directory else 'read it'}",
-                       f"run: chmod {wanted} {path}")
+    mode = stat.S_IMODE(status.st_mode)
+    if not mode & 0o077:
+        return
+    if directory:
+        report.problem(_directory_mode_text(path, mode), f"run: chmod 700 {path}")
+    else:
+        report.problem(f"{path} has mode {mode:o}; others can read it",
+                       f"run: chmod 600 {path}")
+
+
+def _directory_mode_text(path: str, mode: int) -> str:
+    """Describe who else can use a directory that the tool creates with mode 700."""
+    if mode & 0o022:
+        return f"{path} has mode {mode:o}; others can write to it"
+    text = f"{path} has mode {mode:o}, so other users can list or enter it"
+    if _files_private(path):
+        text += ", but the cache files in it are still private (mode 600)"
+    return text
+
+
+def _files_private(directory: str) -> bool:
+    """Return whether the directory has .json files and none is open to others."""
+    try:
+        paths = [os.path.join(directory, name) for name in os.listdir(directory)
+                 if name.endswith(".json")]
+        modes = [os.lstat(path).st_mode for path in paths]
+    except OSError:
+        return False
+    return bool(modes) and all(stat.S_ISREG(mode) and not mode & 0o077
+                               for mode in modes)
 
 
 def check_permissions(report: Report) -> None:
@@ -214,7 +238,10 @@ def check_lock_directory(report: Report) -> None:
                        f"({existing} is not writable)",
                        "set SSO_CREDENTIAL_PROCESS_STATE_DIR to a writable directory")
         return
+    before = report.problems
     _mode_problem(directory, report, directory=True)
+    if report.problems > before:
+        return
     stale = _stale_activity(directory)
     if stale:
         report.ok(f"lock directory {directory} (stale activity records of ended "
