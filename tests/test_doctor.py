@@ -178,3 +178,13 @@ def test_doctor_readable_lock_directory(home, emulator):
     assert result.returncode == 2
     assert f"chmod 700 {locks}" in result.stdout
     assert "ok       lock directory" not in result.stdout
+
+
+def test_doctor_missing_config_file(home, emulator, tmp_path):
+    missing = tmp_path / "nonexistent"
+    result = home.run(["doctor"], extra_env={"AWS_CONFIG_FILE": str(missing)})
+    assert result.returncode == 2
+    assert f"the AWS config file {missing} does not exist" in result.stdout
+    assert "aws configure sso" in result.stdout
+    assert "defines no [sso-session] section" not in result.stdout
+    assert "\n1 problem(s) found." in result.stdout

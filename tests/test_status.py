@@ -72,3 +72,16 @@ def test_status_table_columns(home, emulator):
     header = result.stdout.splitlines()[0].split()
     assert header[:3] == ["SESSION", "START", "URL"]
     assert re.search(rf"{SESSION}\s+{ACCOUNT}\s+{ROLE}\s+20", result.stdout)
+
+
+def test_status_missing_config_file(home, emulator, tmp_path):
+    home.seed_token(emulator)
+    missing = tmp_path / "nonexistent"
+    result = home.run(["status", "--json"],
+                      extra_env={"AWS_CONFIG_FILE": str(missing)})
+    assert result.returncode == 0
+    assert result.stderr.count("\n") == 1
+    assert f"The AWS config file {missing} does not exist" in result.stderr
+    [session] = json.loads(result.stdout)["sessions"]
+    assert session["inConfig"] is False
+    assert session["tokenFile"] == str(home.token_file())

@@ -60,6 +60,12 @@ def check_config(config_file, report: Report) -> None:
     from .. import sessions
 
     path = config_file.path
+    if not os.path.exists(path):
+        report.problem(f"the AWS config file {path} does not exist",
+                       "run aws configure sso, or create the file with an "
+                       "[sso-session NAME] section and a profile as the README's "
+                       "Configure section shows")
+        return
     if not config_file.sso_sessions and not any(
             "sso_start_url" in values for values in config_file.profiles.values()):
         report.problem(f"{path} defines no [sso-session] section and no sso_start_url",
