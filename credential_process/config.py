@@ -326,6 +326,13 @@ def _check_not_shadowed(config: ConfigFile, profile: str) -> None:
     )
 
 
+def check_profile_session(config: ConfigFile, profile: str) -> None:
+    """Raise ConfigError if the profile's sso-session is missing or disagrees."""
+    values = config.profiles[profile]
+    source = {key: "profile" for key in values}
+    _merge_session(config, profile, values["sso_session"], values, source)
+
+
 def _merge_session(config, profile, session_name, values, source):
     if session_name not in config.sso_sessions:
         raise ConfigError(

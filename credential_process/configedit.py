@@ -19,6 +19,9 @@ from .errors import ConfigError
 HEADER = re.compile(r"^\s*\[([^\]]*)\]")
 # Profile names that need no quoting in a section header or on a command line.
 SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+# Characters rejected in profile names: brackets delimit the section header, and
+# botocore splits the header with shlex.split, which removes quotes and backslashes.
+HEADER_SPECIAL = "[]\"'\\"
 BACKUP_SUFFIX = ".bak"
 
 
@@ -84,8 +87,9 @@ class ConfigText:
         return values
 
     def render_profile(self, name: str, values: dict) -> list:
-        lines = [f"[profile {name}]"] + [f"{key} = {value}" for key, value in
-                                         values.items()]
+        header = f'"{name}"' if " " in name else name
+        lines = [f"[profile {header}]"] + [f"{key} = {value}" for key, value in
+                                           values.items()]
         return [line + self.newline for line in lines]
 
     def replace(self, section: Section, lines: list) -> None:
@@ -146,3 +150,28 @@ def _write_atomic(path: str, text: str, mode: int, directory: str) -> None:
 
 def safe_profile_name(name: str) -> str:
     return SAFE_NAME.sub("-", name).strip("-") or "profile"
+
+
+def check_profile_name(name: str, option: str) -> None:
+    """Raise ConfigError unless botocore reads [profile NAME] back as NAME."""
+    problem = _profile_name_problem(name)
+    if problem:
+        raise ConfigError(
+            f"The {option} {name!r} is invalid: {problem}. A profile name may "
+            "contain letters, digits, spaces and punctuation except "
+            f"{' '.join(HEADER_SPECIAL)}, and no control characters. It must not "
+            "start or end with a space."
+        )
+
+
+def _profile_name_problem(name: str):
+    if not name:
+        return "it is empty"
+    if not name.isprintable():
+        return "it contains a control or other non-printable character"
+    special = sorted({character for character in name if character in HEADER_SPECIAL})
+    if special:
+        return f"it contains {' '.join(special)}"
+    if name != name.strip():
+        return "it starts or ends with a space"
+    return None

@@ -6,6 +6,9 @@ import shutil
 import subprocess
 import sys
 
+import pytest
+from botocore.configloader import load_config
+
 from conftest import SESSION
 from test_detached_login import TerminalProcess
 
@@ -204,3 +207,61 @@ def test_profile_picker_on_terminal(home, emulator):
     text = home.config_file.read_text()
     assert "[profile picked]" in text
     assert "--account-id 444455556666 --role-name ReadOnly" in text
+
+
+PROFILE_ADMIN = ["configure", "profile", "--sso-session", SESSION, "--account-id",
+                 "111122223333", "--role-name", "Admin"]
+
+
+@pytest.mark.parametrize("name", [
+    "inj\ncredential_process = /bin/evil\n[profile x",
+    "bad name]",
+    "a[b",
+    'say "hi"',
+    "it's",
+    "back\\slash",
+    "tab\there",
+    "",
+    " leading",
+    "trailing ",
+])
+def test_profile_name_rejected(home, emulator, name):
+    home.seed_token(emulator)
+    before = home.config_file.read_text()
+    result = home.run(PROFILE_ADMIN + ["--profile-name", name])
+    assert result.returncode == 2
+    assert f"--profile-name {name!r}" in result.stderr
+    assert "A profile name may contain" in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert home.config_file.read_text() == before
+
+
+def test_profile_name_with_space_quoted(home, emulator):
+    home.seed_token(emulator)
+    result = home.run(PROFILE_ADMIN + ["--profile-name", "team admin"])
+    assert result.returncode == 0, result.stderr
+    assert '[profile "team admin"]' in home.config_file.read_text()
+    profiles = load_config(str(home.config_file))["profiles"]
+    assert "team admin" in profiles
+    assert profiles["team admin"]["credential_process"].endswith(
+        "--account-id 111122223333 --role-name Admin")
+    again = home.run(PROFILE_ADMIN + ["--profile-name", "team admin"])
+    assert again.returncode == 0, again.stderr
+    assert "up to date" in again.stdout
+
+
+@pytest.mark.parametrize("key", [b"\x03", b"\x04"], ids=["ctrl-c", "ctrl-d"])
+def test_profile_picker_cancel_keys(home, emulator, key):
+    home.seed_token(emulator)
+    before = home.config_file.read_text()
+    terminal = TerminalProcess(home, ["configure", "profile", "--sso-session",
+                                      SESSION, "--profile-name", "picked"])
+    terminal.wait_for(re.compile(r"Number of the role to write \[1-3\]"))
+    os.write(terminal.master, key)
+    code, stdout, stderr, screen = terminal.finish(timeout=30)
+    assert code == 130
+    assert stdout == ""
+    assert stderr == "sso-credential-process: interrupted\n"
+    assert "is not a number" not in screen
+    assert screen.count("Number of the role to write") == 1
+    assert home.config_file.read_text() == before

@@ -1,6 +1,8 @@
 """The doctor command: config, permissions, locks and clock checks."""
 
-from conftest import SESSION_CONFIG
+import pytest
+
+from conftest import LEGACY_CONFIG, SESSION_CONFIG
 
 
 def test_doctor_healthy_config(home, emulator):
@@ -95,3 +97,94 @@ def test_doctor_unknown_profile_reference(home, emulator):
     result = home.run(["doctor"])
     assert result.returncode == 2
     assert "--profile missing-sso, which is not defined" in result.stdout
+
+
+def test_doctor_http_session_once(home, emulator):
+    home.write_config(SESSION_CONFIG.replace("https://example", "http://example"))
+    result = home.run(["doctor"])
+    assert result.returncode == 2
+    assert result.stdout.count("is not an https URL") == 1
+    assert "ok       [sso-session my-sso]" not in result.stdout
+    assert "\n1 problem(s) found." in result.stdout
+
+
+def test_doctor_http_legacy_profile_once(legacy_home, emulator):
+    legacy_home.write_config(LEGACY_CONFIG.replace("https://example",
+                                                   "http://example"))
+    result = legacy_home.run(["doctor"])
+    assert result.returncode == 2
+    assert result.stdout.count("is not an https URL") == 1
+    assert result.stdout.count("sets sso_start_url directly") == 1
+    assert "ok       [profile legacy-sso]" not in result.stdout
+    assert "\n2 problem(s) found." in result.stdout
+
+
+def test_doctor_shadowed_profile_once(home, emulator):
+    home.write_config(SESSION_CONFIG + """
+    [profile shadowed]
+    credential_process = TOOL --profile dev-sso
+    sso_account_id = 111122223333
+    sso_session = my-sso
+    """)
+    result = home.run(["doctor"])
+    assert result.returncode == 2
+    assert result.stdout.count("[profile shadowed]") == 1
+    assert "\n1 problem(s) found." in result.stdout
+
+
+@pytest.mark.parametrize("mode", [0o755, 0o750, 0o711], ids=oct)
+def test_doctor_readable_cache_directory(home, emulator, mode):
+    home.seed_token(emulator)
+    home.sso_cache.chmod(mode)
+    result = home.run(["doctor"])
+    assert result.returncode == 2
+    assert f"{home.sso_cache} has mode {mode:o}" in result.stdout
+    assert "other users can list or enter it" in result.stdout
+    assert "the cache files in it are still private (mode 600)" in result.stdout
+    assert f"fix: run: chmod 700 {home.sso_cache}" in result.stdout
+    assert "ok       cache directories" not in result.stdout
+    assert "\n1 problem(s) found." in result.stdout
+
+
+def test_doctor_readable_directory_loose_file(home, emulator):
+    home.seed_token(emulator)
+    home.sso_cache.chmod(0o755)
+    home.token_file().chmod(0o644)
+    result = home.run(["doctor"])
+    assert result.returncode == 2
+    assert "other users can list or enter it" in result.stdout
+    assert "still private" not in result.stdout
+    assert f"chmod 700 {home.sso_cache}" in result.stdout
+    assert f"chmod 600 {home.token_file()}" in result.stdout
+    assert "\n2 problem(s) found." in result.stdout
+
+
+def test_doctor_writable_cache_directory(home, emulator):
+    home.seed_token(emulator)
+    home.sso_cache.chmod(0o777)
+    result = home.run(["doctor"])
+    assert result.returncode == 2
+    assert f"{home.sso_cache} has mode 777; others can write to it" in result.stdout
+    assert f"fix: run: chmod 700 {home.sso_cache}" in result.stdout
+
+
+def test_doctor_readable_lock_directory(home, emulator):
+    state = home.aws / "sso-credential-process"
+    state.mkdir(mode=0o700)
+    locks = state / "locks"
+    locks.mkdir(mode=0o755)
+    locks.chmod(0o755)
+    result = home.run(["doctor"])
+    assert result.returncode == 2
+    assert f"chmod 700 {locks}" in result.stdout
+    assert "ok       lock directory" not in result.stdout
+
+
+def test_doctor_missing_config_file(home, emulator, tmp_path):
+    missing = tmp_path / "nonexistent"
+    result = home.run(["doctor"], extra_env={"AWS_CONFIG_FILE": str(missing)})
+    assert result.returncode == 2
+    assert f"the AWS config file {missing} does not exist" in result.stdout
+    assert "aws configure sso" in result.stdout
+    assert "defines no [sso-session] section" not in result.stdout
+    assert "\n1 problem(s) found." in result.stdout

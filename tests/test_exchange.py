@@ -428,6 +428,18 @@ def test_invalid_role_arn_exit_code(tip_home, emulator):
     assert '"S3AccessGrantsUser"' in result.stderr
 
 
+def test_no_source_credentials_message(tip_home, emulator):
+    result = tip_home.run([
+        "exchange", "--application-arn", APPLICATION, "--role-arn", ROLE_ARN,
+        "--sso-region", "us-east-1", "--assertion-file",
+        str(tip_home.assertion_file),
+    ])
+    assert result.returncode == 2
+    assert "No IAM credentials were found in the default credential chain" \
+        in result.stderr
+    assert "the the" not in result.stderr
+
+
 # The recursion guard
 
 
@@ -449,7 +461,30 @@ def test_chained_source_loop_refused(tip_home, emulator):
                      "\nsource_profile = tip\n")
     result = exchange(tip_home, "--source-profile", "hop")
     assert result.returncode == 2
-    assert 'source profile "tip"' in result.stderr
+    assert 'source profile "hop"' in result.stderr
+    assert "hop -> tip" in result.stderr
+
+
+def test_loop_error_names_given_source(tip_home, emulator):
+    tip_home.write_config(f"""\
+        [profile loop-a]
+        credential_process = TOOL exchange --profile loop-a
+        sso_credential_process_application_arn = {APPLICATION}
+        sso_credential_process_role_arn = {ROLE_ARN}
+        sso_credential_process_sso_region = us-east-1
+        sso_credential_process_assertion_file = {tip_home.assertion_file}
+        sso_credential_process_source_profile = loop-b
+
+        [profile loop-b]
+        role_arn = arn:aws:iam::111122223333:role/Hop
+        source_profile = loop-a
+        """)
+    result = exchange(tip_home, profile="loop-a")
+    assert result.returncode == 2
+    assert 'The source profile "loop-b"' in result.stderr
+    assert 'source profile "loop-a"' not in result.stderr
+    assert "loop-b -> loop-a" in result.stderr
+    assert emulator.calls["CreateTokenWithIAM"] == 0
 
 
 def test_wrapped_loop_refused(tip_home, emulator):

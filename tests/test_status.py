@@ -86,3 +86,16 @@ def test_status_registration_after_logout(home, emulator):
     assert session["loggedIn"] is False
     expected = home.read_json(registrations[0])["expiresAt"]
     assert session["registrationExpiresAt"] == expected
+
+
+def test_status_missing_config_file(home, emulator, tmp_path):
+    home.seed_token(emulator)
+    missing = tmp_path / "nonexistent"
+    result = home.run(["status", "--json"],
+                      extra_env={"AWS_CONFIG_FILE": str(missing)})
+    assert result.returncode == 0
+    assert result.stderr.count("\n") == 1
+    assert f"The AWS config file {missing} does not exist" in result.stderr
+    [session] = json.loads(result.stdout)["sessions"]
+    assert session["inConfig"] is False
+    assert session["tokenFile"] == str(home.token_file())

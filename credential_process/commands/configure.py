@@ -67,6 +67,8 @@ def run(arguments) -> int:
     from ..errors import EXIT_OK
     from ..tokens import LoginPolicy, TokenResolver
 
+    if getattr(arguments, "profile_name", None) is not None:
+        configedit.check_profile_name(arguments.profile_name, "--profile-name")
     settings = config.resolve_settings(
         config.load_config_file(config.config_file_path()),
         sso_session=arguments.sso_session, require_role=False,
@@ -221,11 +223,12 @@ def write_one(text, settings, roles, arguments) -> list:
             f"--sso-session {settings.session_name} on a terminal to pick one."
         )
     role = matching[0] if len(matching) == 1 else pick(matching, settings)
-    name = arguments.profile_name or configedit.safe_profile_name(_format(
-        DEFAULT_TEMPLATE, {"session": settings.session_name,
-                           "account_id": role["accountId"],
-                           "account_name": role["accountName"],
-                           "role_name": role["roleName"]}))
+    name = arguments.profile_name
+    if name is None:
+        name = configedit.safe_profile_name(_format(DEFAULT_TEMPLATE, {
+            "session": settings.session_name, "account_id": role["accountId"],
+            "account_name": role["accountName"], "role_name": role["roleName"],
+        }))
     changes = []
     values = profile_values(settings, role["accountId"], role["roleName"],
                             arguments.region)
@@ -256,7 +259,12 @@ def pick(roles, settings) -> dict:
         for _ in range(3):
             terminal.write(f"Number of the role to write [1-{len(roles)}]: ")
             terminal.flush()
-            answer = terminal.readline().strip()
+            line = terminal.readline()
+            if not line:
+                # End of input (Ctrl-D) cancels the command as Ctrl-C does.
+                terminal.write("\n")
+                raise KeyboardInterrupt
+            answer = line.strip()
             if answer.isdigit() and 1 <= int(answer) <= len(roles):
                 return roles[int(answer) - 1]
             terminal.write(f"{answer!r} is not a number from 1 to {len(roles)}.\n")

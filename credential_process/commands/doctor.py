@@ -57,10 +57,15 @@ def run(arguments) -> int:
 
 
 def check_config(config_file, report: Report) -> None:
-    from .. import config, environment, sessions
-    from ..errors import ConfigError
+    from .. import sessions
 
     path = config_file.path
+    if not os.path.exists(path):
+        report.problem(f"the AWS config file {path} does not exist",
+                       "run aws configure sso, or create the file with an "
+                       "[sso-session NAME] section and a profile as the README's "
+                       "Configure section shows")
+        return
     if not config_file.sso_sessions and not any(
             "sso_start_url" in values for values in config_file.profiles.values()):
         report.problem(f"{path} defines no [sso-session] section and no sso_start_url",
@@ -70,37 +75,46 @@ def check_config(config_file, report: Report) -> None:
         settings = session.settings
         where = (f"[sso-session {session.name}]" if session.name else
                  f"[profile {settings.profile_name}]")
-        missing = [key for key, value in (("sso_start_url", settings.start_url),
-                                          ("sso_region", settings.sso_region))
-                   if not value]
-        if missing:
-            report.problem(f"{where} has no {' or '.join(missing)}",
-                           f"add {', '.join(missing)} to {where} in {path}")
-            continue
-        try:
-            config.validate_start_url(settings.start_url, f"{where} in {path}")
-        except ConfigError as error:
-            report.problem(str(error), f"set sso_start_url in {where} to the "
-                           "https:// address of the AWS access portal")
-        if session.name and not settings.registration_scopes:
-            report.problem(f"{where} has no sso_registration_scopes, so IAM Identity "
-                           "Center issues no refresh token and every login lasts "
-                           "one access token lifetime",
-                           f"add sso_registration_scopes = sso:account:access to "
-                           f"{where}, then log in again")
-        elif not session.name:
-            report.problem(f"{where} sets sso_start_url directly; such tokens cannot "
-                           "be refreshed",
-                           "move sso_start_url and sso_region into an [sso-session] "
-                           "section with sso_registration_scopes = sso:account:access")
-        method = (settings.login_method or "").strip()
-        if method and method not in environment.LOGIN_METHODS:
-            report.problem(f'{where} has sso_login_method = {method}, which is not '
-                           "a login method", "use device_code or authorization_code")
-        else:
+        before = report.problems
+        _check_session(session, where, path, report)
+        if report.problems == before:
             report.ok(f"{where}: {settings.start_url} in {settings.sso_region}")
     for profile, values in config_file.profiles.items():
         _check_profile(config_file, profile, values, report)
+
+
+def _check_session(session, where: str, path: str, report: Report) -> None:
+    from .. import config, environment
+    from ..errors import ConfigError
+
+    settings = session.settings
+    missing = [key for key, value in (("sso_start_url", settings.start_url),
+                                      ("sso_region", settings.sso_region))
+               if not value]
+    if missing:
+        report.problem(f"{where} has no {' or '.join(missing)}",
+                       f"add {', '.join(missing)} to {where} in {path}")
+        return
+    try:
+        config.validate_start_url(settings.start_url, f"{where} in {path}")
+    except ConfigError as error:
+        report.problem(str(error), f"set sso_start_url in {where} to the "
+                       "https:// address of the AWS access portal")
+    if session.name and not settings.registration_scopes:
+        report.problem(f"{where} has no sso_registration_scopes, so IAM Identity "
+                       "Center issues no refresh token and every login lasts "
+                       "one access token lifetime",
+                       f"add sso_registration_scopes = sso:account:access to "
+                       f"{where}, then log in again")
+    elif not session.name:
+        report.problem(f"{where} sets sso_start_url directly; such tokens cannot "
+                       "be refreshed",
+                       "move sso_start_url and sso_region into an [sso-session] "
+                       "section with sso_registration_scopes = sso:account:access")
+    method = (settings.login_method or "").strip()
+    if method and method not in environment.LOGIN_METHODS:
+        report.problem(f'{where} has sso_login_method = {method}, which is not '
+                       "a login method", "use device_code or authorization_code")
 
 
 def _check_profile(config_file, profile: str, values: dict, report: Report) -> None:
@@ -115,9 +129,11 @@ def _check_profile(config_file, profile: str, values: dict, report: Report) -> N
             "credential_process line never runs",
             f"move {', '.join(shadowing)} into a separate profile and name it with "
             "--profile in the credential_process line")
+    # The sso-session's own keys are checked with the session, so only the link
+    # between the profile and its session is checked here.
     if values.get("sso_session"):
         try:
-            config.resolve_settings(config_file, profile=profile, require_role=False)
+            config.check_profile_session(config_file, profile)
         except ConfigError as error:
             report.problem(str(error), f"edit [profile {profile}]")
     options = sessions.tool_options(values.get("credential_process"))
@@ -155,12 +171,36 @@ def _mode_problem(path: str, report: Report, directory: bool) -> None:
         report.problem(f"{path} is a symbolic link, which the caches do not follow",
                        f"replace it with a regular {'directory' if directory else 'file'}")
         return
-    loose = status.st_mode & (0o022 if directory else 0o077)
-    if loose:
-        wanted = "700" if directory else "600"
-        report.problem(f"{path} has mode {stat.S_IMODE(status.st_mode):o}; others "
-                       f"can {'write to it' if directory else 'read it'}",
-                       f"run: chmod {wanted} {path}")
+    mode = stat.S_IMODE(status.st_mode)
+    if not mode & 0o077:
+        return
+    if directory:
+        report.problem(_directory_mode_text(path, mode), f"run: chmod 700 {path}")
+    else:
+        report.problem(f"{path} has mode {mode:o}; others can read it",
+                       f"run: chmod 600 {path}")
+
+
+def _directory_mode_text(path: str, mode: int) -> str:
+    """Describe who else can use a directory that the tool creates with mode 700."""
+    if mode & 0o022:
+        return f"{path} has mode {mode:o}; others can write to it"
+    text = f"{path} has mode {mode:o}, so other users can list or enter it"
+    if _files_private(path):
+        text += ", but the cache files in it are still private (mode 600)"
+    return text
+
+
+def _files_private(directory: str) -> bool:
+    """Return whether the directory has .json files and none is open to others."""
+    try:
+        paths = [os.path.join(directory, name) for name in os.listdir(directory)
+                 if name.endswith(".json")]
+        modes = [os.lstat(path).st_mode for path in paths]
+    except OSError:
+        return False
+    return bool(modes) and all(stat.S_ISREG(mode) and not mode & 0o077
+                               for mode in modes)
 
 
 def check_permissions(report: Report) -> None:
@@ -204,7 +244,10 @@ def check_lock_directory(report: Report) -> None:
                        f"({existing} is not writable)",
                        "set SSO_CREDENTIAL_PROCESS_STATE_DIR to a writable directory")
         return
+    before = report.problems
     _mode_problem(directory, report, directory=True)
+    if report.problems > before:
+        return
     stale = _stale_activity(directory)
     if stale:
         report.ok(f"lock directory {directory} (stale activity records of ended "

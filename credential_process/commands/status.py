@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+import logging
+import os
 import sys
 
 from .. import cli
+
+log = logging.getLogger(__name__)
 
 # Bumped only when a field changes meaning or is removed; new fields may appear.
 SCHEMA_VERSION = 1
@@ -25,7 +29,11 @@ def run(arguments) -> int:
     from .. import config, sessions
     from ..errors import EXIT_OK
 
-    config_file = config.load_config_file(config.config_file_path())
+    path = config.config_file_path()
+    if not os.path.exists(path):
+        log.warning("The AWS config file %s does not exist, so only cached tokens "
+                    "are listed. Create it with aws configure sso.", path)
+    config_file = config.load_config_file(path)
     found = sessions.configured_sessions(config_file)
     found += sessions.cached_tokens({session.token_path for session in found})
     document = {

@@ -65,7 +65,8 @@ class ExchangeSettings:
     def source_description(self) -> str:
         if self.source_profile:
             return f'source profile "{self.source_profile}"'
-        return "the default credential chain"
+        # Every message writes "the" before this description.
+        return "default credential chain"
 
 
 def option_name(key: str) -> str:

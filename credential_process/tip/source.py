@@ -60,24 +60,34 @@ def runs_exchange(command_line: str) -> bool:
 def check_source_profile(settings, profiles: dict) -> None:
     """Refuse a source profile whose credentials would come from the exchange."""
     name = settings.source_profile or "default"
-    seen = set()
-    while name in profiles and name not in seen:
-        if len(seen) >= MAX_SOURCE_PROFILE_LINKS:
+    chain = []
+    while name in profiles and name not in chain:
+        if len(chain) >= MAX_SOURCE_PROFILE_LINKS:
             return
-        seen.add(name)
+        chain.append(name)
         values = profiles[name]
         line = values.get("credential_process")
         if isinstance(line, str) and runs_exchange(line):
-            raise ConfigError(
-                f'The source profile "{name}" of {settings.description} gets its '
-                "credentials from sso-credential-process exchange itself "
-                f"(credential_process = {line}), which would run in a loop. Point "
-                "--source-profile (sso_credential_process_source_profile) at a "
-                "profile with the application's own IAM credentials."
-            )
+            raise ConfigError(_loop_message(settings, chain, line))
         if "role_arn" not in values or not values.get("source_profile"):
             return
         name = values["source_profile"]
+
+
+def _loop_message(settings, chain: list, line: str) -> str:
+    """Return the error for a source profile chain that ends in the exchange."""
+    if len(chain) == 1:
+        where = f"(credential_process = {line})"
+    else:
+        where = (f"through the source_profile links {' -> '.join(chain)} "
+                 f'(profile "{chain[-1]}" has credential_process = {line})')
+    return (
+        f'The source profile "{chain[0]}" of {settings.description} gets its '
+        f"credentials from sso-credential-process exchange itself {where}, which "
+        "would run in a loop. Point --source-profile "
+        "(sso_credential_process_source_profile) at a profile with the "
+        "application's own IAM credentials."
+    )
 
 
 class SourceCredentials:
