@@ -354,8 +354,8 @@ def main(argv=None) -> int:
         login_prompt = prompt.Prompt(stream, open_browser=arguments.browser,
                                      notifier=arguments.notifier,
                                      caller_pid=arguments.caller_pid)
-        # A refresh or token save holds SIGTERM until it ends (tokens.py), so
-        # cancelling never loses a token the service has already issued.
+        # A refresh and its token save block SIGTERM until they end (tokens.py),
+        # so cancelling never loses a token the service has already issued.
         signal.signal(signal.SIGTERM, _raise_cancelled)
         try:
             return _login_locked(settings, arguments.method, login_prompt,

@@ -87,8 +87,8 @@ class ClientFactory:
 def register_secret_masking(client) -> None:
     """Mask in later messages every secret that the client sends or receives.
 
-    A service error message may echo a token it was given; error texts are passed
-    through ``redact`` before they reach stderr, a log or the terminal.
+    A service error message may echo a token it was given. Error texts pass through
+    ``redact`` before they reach stderr, a log or the terminal.
     """
     events = client.meta.events
     events.register("provide-client-params", _remember_request_secrets)

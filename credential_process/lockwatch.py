@@ -2,11 +2,11 @@
 
 In a storm of parallel runs, one process holds the lock and calls the service
 while the others would each import argparse, logging, filelock and wait on the
-lock. A process on the cache-hit path that finds a live holder announcing a
-refresh or a GetRoleCredentials call instead polls the role cache with the
-standard library alone, and falls through to the full command line (and the
-lock) when the holder is gone without a usable result. A login is not waited for
-here: it takes minutes and the full command line tells the person about it.
+lock. Instead, a process on the cache-hit path that finds a live holder
+announcing a refresh or a GetRoleCredentials call polls the role cache with the
+standard library alone. When the holder is gone without a usable result, it falls
+through to the full command line and the lock. A login is not waited for
+here: it takes minutes, and the full command line reports it to the person.
 Standard library only.
 """
 

@@ -78,7 +78,7 @@ class Prompt:
         self._reach(settings, url, "approve the request in the browser")
 
     def _reach(self, settings, url: str, action: str) -> None:
-        """Open the browser and notify; raise LoginRequiredError if nobody was reached.
+        """Open the browser and notify; raise LoginRequiredError if no channel worked.
 
         Without this check, a login whose only channel failed (a broken BROWSER
         command, no terminal) would poll unseen until the code expires.
