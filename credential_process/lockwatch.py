@@ -22,6 +22,9 @@ SERVICE_CALL_ACTIVITIES = ("refresh", "role")
 POLL_SECONDS = 0.05
 # Past this a waiter stops polling and waits on the lock, which has its own bound.
 MAX_POLL_SECONDS = 60.0
+# How long a waiter keeps polling after one holder's announcement ends, for the
+# holder's next one. Only a failed holder makes waiters spend it in full.
+HANDOVER_SECONDS = 2.0
 
 
 def lock_directory() -> str:
@@ -70,12 +73,22 @@ def process_alive(pid: int) -> bool:
 
 def wait_for_result(paths, read_result):
     """Poll ``read_result()`` while a holder is busy; return its result or None."""
-    limit = time.monotonic() + MAX_POLL_SECONDS
-    while _holder_busy(paths):
-        if time.monotonic() > limit:
-            return None
+    if not _holder_busy(paths):
+        return None
+    started = time.monotonic()
+    idle_since = None
+    while time.monotonic() - started < MAX_POLL_SECONDS:
         time.sleep(POLL_SECONDS)
         result = read_result()
         if result is not None:
             return result
+        if _holder_busy(paths):
+            idle_since = None
+            continue
+        # A holder that finished a refresh releases the session lock before it
+        # takes the role lock for GetRoleCredentials; wait for that announcement.
+        now = time.monotonic()
+        idle_since = now if idle_since is None else idle_since
+        if now - idle_since > HANDOVER_SECONDS:
+            return None
     return None

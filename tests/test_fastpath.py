@@ -183,3 +183,34 @@ def test_hit_ignores_login_holder(home, emulator):
     result = home.run(["--profile", "dev-sso"], timeout=30)
     assert result.returncode == 0, result.stderr
     assert emulator.calls["GetRoleCredentials"] == 1
+
+
+def test_hit_waits_through_handover(home, emulator):
+    # A holder that refreshed the token releases the session lock, then announces
+    # GetRoleCredentials on the role lock; a waiter keeps polling across the gap.
+    home.seed_token(emulator)
+    holder = subprocess.Popen(["sleep", "60"])
+    locks = home.aws / "sso-credential-process" / "locks"
+    session_activity = locks / ("token-" + home.token_file().name[: -len(".json")]
+                                + ".activity")
+    try:
+        announce_holder(home, holder.pid, activity="refresh")
+        waiter = subprocess.Popen(
+            tool_command() + ["--profile", "dev-sso"], env=home.env,
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True, start_new_session=True,
+        )
+        time.sleep(1.0)
+        session_activity.unlink()
+        time.sleep(0.5)
+        announce_holder(home, holder.pid, activity="role")
+        time.sleep(0.5)
+        assert waiter.poll() is None
+        home.write_json(home.role_file(), cached_role_entry("ASIAAFTERHANDOVER"))
+        stdout, stderr = waiter.communicate(timeout=60)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert waiter.returncode == 0, stderr
+    assert parse_credentials(stdout)["AccessKeyId"] == "ASIAAFTERHANDOVER"
+    assert emulator.calls["GetRoleCredentials"] == 0
