@@ -44,6 +44,8 @@ WORKER_LOCK_WAIT_SECONDS = 10
 # A caller gives up on a worker that never takes the session lock after this long.
 WORKER_PENDING_SECONDS = 60
 POLL_SECONDS = 0.05
+# How long a cancelled worker gets to write its last line and exit.
+CANCEL_WAIT_SECONDS = 3
 
 
 class BackgroundLoginError(CredentialProcessError):
@@ -205,7 +207,11 @@ class Waiter:
         self.started = time.monotonic()
 
     def cancel(self) -> None:
-        """Stop the worker this caller started, after a Ctrl-C in the caller."""
+        """Stop the worker this caller started, after a Ctrl-C in the caller.
+
+        Waits briefly for the worker to exit, so that its last line reaches the
+        terminal before the shell's prompt does.
+        """
         if not self.started_here or worker_pid(self.settings) != self.pid:
             return
         try:
@@ -215,6 +221,14 @@ class Waiter:
             return
         log.info("Cancelled the sign-in for %s (process %d)",
                  self.settings.description, self.pid)
+        end = time.monotonic() + CANCEL_WAIT_SECONDS
+        while time.monotonic() < end:
+            try:
+                if os.waitpid(self.pid, os.WNOHANG)[0] == self.pid:
+                    return
+            except ChildProcessError:
+                return  # Not this process's child: nothing to wait for.
+            time.sleep(POLL_SECONDS)
 
     def pause(self) -> None:
         """Wait until the worker holds the session lock or has finished.

@@ -24,14 +24,15 @@ class Prompt:
         self._stream = stream
         self._open_browser = open_browser
         self._notifier = notifier
-        # The countdown is drawn only while this process (the program that asked
-        # for credentials) runs; after it the terminal belongs to the shell again.
+        # The prompt writes only while this process (the program that asked for
+        # credentials) runs; after it the terminal belongs to the shell again.
         self._caller_pid = caller_pid
         self._deadline = None
         self._browser_tried = False
         self._browser_opened = False
         self._notified = False
         self._countdown_shown = False
+        self._silenced = False
 
     @property
     def reaches_person(self) -> bool:
@@ -39,7 +40,7 @@ class Prompt:
         return bool(self._stream is not None or self._open_browser or self._notifier)
 
     def write(self, text: str) -> None:
-        if self._stream is None:
+        if self._stream is None or self._silenced:
             return
         try:
             self._stream.write(text)
@@ -123,11 +124,10 @@ class Prompt:
         if self._deadline is None or not self._is_terminal():
             return
         if self._caller_gone():
-            self.end_countdown()
-            self.write(
-                "The program that asked for credentials stopped waiting; the "
-                "sign-in goes on in the background until the code expires.\n"
-            )
+            # The shell has the terminal again and may have drawn its prompt after
+            # the countdown, so nothing more is written, not even a line clear.
+            self._silenced = True
+            self._countdown_shown = False
             self._deadline = None
             return
         left = max(0, int(self._deadline - timeutil.now()))
