@@ -369,7 +369,8 @@ def main(argv=None) -> int:
                                      notifier=arguments.notifier,
                                      caller_pid=arguments.caller_pid)
         # A refresh and its token save block SIGTERM until they end (tokens.py),
-        # so cancelling never loses a token the service has already issued.
+        # so cancelling never loses a rotated refresh token. A login's token that
+        # arrives just as the cancel does may be lost; the login is cancelled anyway.
         signal.signal(signal.SIGTERM, _raise_cancelled)
         try:
             return _login_locked(settings, arguments.method, login_prompt,

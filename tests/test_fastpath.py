@@ -128,6 +128,15 @@ def announce_holder(home, pid: int, activity: str = "role", seconds: float = 120
     )
 
 
+def start_tool(home):
+    """Start the tool as botocore does, without waiting for it."""
+    return subprocess.Popen(
+        tool_command() + ["--profile", "dev-sso"], env=home.env,
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, start_new_session=True,
+    )
+
+
 def cached_role_entry(access_key_id: str) -> dict:
     return {
         "ProviderType": "sso",
@@ -146,11 +155,7 @@ def test_hit_waits_for_busy_holder(home, emulator):
     holder = subprocess.Popen(["sleep", "60"])
     try:
         announce_holder(home, holder.pid)
-        waiter = subprocess.Popen(
-            tool_command() + ["--profile", "dev-sso"], env=home.env,
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            text=True, start_new_session=True,
-        )
+        waiter = start_tool(home)
         time.sleep(1.0)
         assert waiter.poll() is None
         home.write_json(home.role_file(), cached_role_entry("ASIAFROMHOLDER"))
@@ -195,11 +200,7 @@ def test_hit_waits_through_handover(home, emulator):
                                 + ".activity")
     try:
         announce_holder(home, holder.pid, activity="refresh")
-        waiter = subprocess.Popen(
-            tool_command() + ["--profile", "dev-sso"], env=home.env,
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            text=True, start_new_session=True,
-        )
+        waiter = start_tool(home)
         time.sleep(1.0)
         session_activity.unlink()
         time.sleep(0.5)
