@@ -150,7 +150,8 @@ def _start_worker(settings, method, terminal, browser: bool, notifier) -> int:
         # process group leaves it running. No inherited stdout or stderr: the
         # SDK reads those pipes until every writer has closed them.
         # Ctrl-C reaches only the caller, which then cancels the worker it started
-        # (Waiter.cancel); the worker stops its countdown once the caller is gone.
+        # (Waiter.cancel). Once the caller is gone, the worker stops writing to
+        # the terminal (Prompt.show_countdown).
         process = subprocess.Popen(
             command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL, pass_fds=passed, start_new_session=True,
@@ -209,8 +210,8 @@ class Waiter:
     def cancel(self) -> None:
         """Stop the worker this caller started, after a Ctrl-C in the caller.
 
-        Waits briefly for the worker to exit, so that its last line reaches the
-        terminal before the shell's prompt does.
+        The caller then waits briefly for the worker to exit, so that its last line
+        reaches the terminal before the shell's prompt does.
         """
         if not self.started_here or worker_pid(self.settings) != self.pid:
             return
@@ -368,9 +369,8 @@ def main(argv=None) -> int:
         login_prompt = prompt.Prompt(stream, open_browser=arguments.browser,
                                      notifier=arguments.notifier,
                                      caller_pid=arguments.caller_pid)
-        # A refresh and its token save block SIGTERM until they end (tokens.py),
-        # so cancelling never loses a rotated refresh token. A login's token that
-        # arrives just as the cancel does may be lost; the login is cancelled anyway.
+        # SIGTERM comes from Waiter.cancel. A token that arrives just as the cancel
+        # does may go unsaved, which only repeats a login the person cancelled.
         signal.signal(signal.SIGTERM, _raise_cancelled)
         try:
             return _login_locked(settings, arguments.method, login_prompt,

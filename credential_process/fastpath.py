@@ -78,19 +78,19 @@ def cached_output(argv):
 
     credentials = read_credentials()
     if credentials is None:
-        credentials = _wait_for_holder(settings, role_path, read_credentials)
+        credentials = _wait_for_holder(settings, read_credentials)
     if credentials is None:
         return None
     return output.format_credentials(credentials, settings.account_id)
 
 
-def _wait_for_holder(settings, role_path: str, read_credentials):
+def _wait_for_holder(settings, read_credentials):
     """Return what another process is fetching right now, or None."""
-    from . import lockwatch
+    from . import lockwatch, rolecache
 
-    role_key = os.path.basename(role_path)[: -len(".json")]
+    role_lock = lockwatch.role_lock_name(rolecache.role_cache_key(settings))
     paths = (
-        lockwatch.activity_path(lockwatch.role_lock_name(role_key)),
+        lockwatch.activity_path(role_lock),
         lockwatch.activity_path(lockwatch.session_lock_name(settings)),
     )
     return lockwatch.wait_for_result(paths, read_credentials)

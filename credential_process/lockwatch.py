@@ -86,7 +86,7 @@ def wait_for_result(paths, read_result):
             idle_since = None
             continue
         # A holder that finished a refresh releases the session lock before it
-        # takes the role lock for GetRoleCredentials; wait for that announcement.
+        # takes the role lock for GetRoleCredentials, so wait for that announcement.
         now = time.monotonic()
         idle_since = now if idle_since is None else idle_since
         if now - idle_since > HANDOVER_SECONDS:

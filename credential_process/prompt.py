@@ -25,7 +25,7 @@ class Prompt:
         self._open_browser = open_browser
         self._notifier = notifier
         # The prompt writes only while this process (the program that asked for
-        # credentials) runs; after it the terminal belongs to the shell again.
+        # credentials) runs. After it exits, the terminal belongs to the shell.
         self._caller_pid = caller_pid
         self._deadline = None
         self._browser_tried = False

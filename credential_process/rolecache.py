@@ -12,14 +12,19 @@ from . import cachefiles, timeutil
 CREDENTIAL_FIELDS = ("AccessKeyId", "SecretAccessKey", "SessionToken")
 
 
-def role_cache_path(settings) -> str:
-    key = cachefiles.role_cache_key(
+def role_cache_key(settings) -> str:
+    """Return the AWS CLI v2 cache key of the settings' account and role."""
+    return cachefiles.role_cache_key(
         settings.account_id,
         settings.role_name,
         settings.session_name,
         settings.start_url,
     )
-    return cachefiles.cache_path(cachefiles.role_cache_directory(), key)
+
+
+def role_cache_path(settings) -> str:
+    return cachefiles.cache_path(cachefiles.role_cache_directory(),
+                                 role_cache_key(settings))
 
 
 def usable_credentials(document, now: float, parse=timeutil.parse_timestamp):

@@ -25,10 +25,7 @@ def role_credentials(settings, client_factory, token_resolver) -> dict:
         return cached
 
     access_token = token_resolver.access_token()
-    key = cachefiles.role_cache_key(
-        settings.account_id, settings.role_name, settings.session_name,
-        settings.start_url,
-    )
+    key = rolecache.role_cache_key(settings)
     with locking.role_lock(settings, key) as lock:
         # Parallel runs on the cache-hit path poll the cache while this is recorded.
         lock.announce("role", timeutil.now() + locking.service_call_wait_seconds())

@@ -6,7 +6,11 @@ provider and ``aws sso login`` read and refresh what this tool writes, and back.
 
 from __future__ import annotations
 
+import logging
+
 from . import cachefiles, timeutil
+
+log = logging.getLogger(__name__)
 
 # Field order of the token file as the AWS CLI v2 and botocore write it.
 TOKEN_FIELDS = (
@@ -131,11 +135,7 @@ def save_login_token(settings, response: dict, registration: dict, now: float) -
             "Could not cache the SSO token for %s: %s", settings.description, error,
         )
         return
-    import logging
-
-    logging.getLogger(__name__).info(
-        "Saved the SSO token for %s to %s", settings.description, path
-    )
+    log.info("Saved the SSO token for %s to %s", settings.description, path)
 
 
 def registration_of(record: dict) -> dict:

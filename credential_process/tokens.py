@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 
 from . import cachefiles, locking, timeutil, tokencache
 from .errors import LoginRequiredError, NetworkError, login_command
@@ -138,8 +139,8 @@ class TokenResolver:
     def _refresh(self, token, lock):
         """Return (access token or None, reason a login is needed)."""
         if token.is_unexpired(timeutil.now()) and not _token_file_writable(token.path):
-            # A refresh rotates the refresh token; one that cannot be saved would
-            # end the session once the current access token expires.
+            # A refresh rotates the refresh token, and one that cannot be saved
+            # would end the session once the current access token expires.
             log.warning(
                 "Not refreshing the SSO token for %s, because %s cannot be written "
                 "and the new refresh token would be lost; using the cached token "
@@ -274,8 +275,6 @@ class TokenResolver:
 
 def _token_file_writable(path: str) -> bool:
     """Return whether the token file can be replaced by an atomic write."""
-    import os
-
     directory = os.path.dirname(path)
     return os.access(directory, os.W_OK | os.X_OK)
 

@@ -115,15 +115,19 @@ def test_hit_with_default_section(home, emulator):
     assert "botocore" not in report["modules"]
 
 
-def announce_holder(home, pid: int, activity: str = "role", seconds: float = 120):
-    """Write the activity file a lock holder leaves while it calls the service."""
+def activity_file(home, activity: str):
+    """Return the activity file of the role lock, or of the session lock."""
     if activity == "role":
         lock_name = "role-" + home.role_file().name[: -len(".json")]
     else:
         lock_name = "token-" + home.token_file().name[: -len(".json")]
-    locks = home.aws / "sso-credential-process" / "locks"
+    return home.aws / "sso-credential-process" / "locks" / f"{lock_name}.activity"
+
+
+def announce_holder(home, pid: int, activity: str = "role", seconds: float = 120):
+    """Write the activity file a lock holder leaves while it calls the service."""
     home.write_json(
-        locks / f"{lock_name}.activity",
+        activity_file(home, activity),
         {"pid": pid, "activity": activity, "deadline": time.time() + seconds},
     )
 
@@ -135,6 +139,14 @@ def start_tool(home):
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         text=True, start_new_session=True,
     )
+
+
+def assert_served_from_cache(waiter, emulator, access_key_id: str) -> None:
+    """Check that the waiter printed the holder's cached keys and called nothing."""
+    stdout, stderr = waiter.communicate(timeout=60)
+    assert waiter.returncode == 0, stderr
+    assert parse_credentials(stdout)["AccessKeyId"] == access_key_id
+    assert emulator.calls["GetRoleCredentials"] == 0
 
 
 def cached_role_entry(access_key_id: str) -> dict:
@@ -159,13 +171,10 @@ def test_hit_waits_for_busy_holder(home, emulator):
         time.sleep(1.0)
         assert waiter.poll() is None
         home.write_json(home.role_file(), cached_role_entry("ASIAFROMHOLDER"))
-        stdout, stderr = waiter.communicate(timeout=60)
+        assert_served_from_cache(waiter, emulator, "ASIAFROMHOLDER")
     finally:
         holder.kill()
         holder.wait()
-    assert waiter.returncode == 0, stderr
-    assert parse_credentials(stdout)["AccessKeyId"] == "ASIAFROMHOLDER"
-    assert emulator.calls["GetRoleCredentials"] == 0
 
 
 def test_hit_ignores_dead_holder(home, emulator):
@@ -195,23 +204,17 @@ def test_hit_waits_through_handover(home, emulator):
     # GetRoleCredentials on the role lock; a waiter keeps polling across the gap.
     home.seed_token(emulator)
     holder = subprocess.Popen(["sleep", "60"])
-    locks = home.aws / "sso-credential-process" / "locks"
-    session_activity = locks / ("token-" + home.token_file().name[: -len(".json")]
-                                + ".activity")
     try:
         announce_holder(home, holder.pid, activity="refresh")
         waiter = start_tool(home)
         time.sleep(1.0)
-        session_activity.unlink()
+        activity_file(home, "refresh").unlink()
         time.sleep(0.5)
         announce_holder(home, holder.pid, activity="role")
         time.sleep(0.5)
         assert waiter.poll() is None
         home.write_json(home.role_file(), cached_role_entry("ASIAAFTERHANDOVER"))
-        stdout, stderr = waiter.communicate(timeout=60)
+        assert_served_from_cache(waiter, emulator, "ASIAAFTERHANDOVER")
     finally:
         holder.kill()
         holder.wait()
-    assert waiter.returncode == 0, stderr
-    assert parse_credentials(stdout)["AccessKeyId"] == "ASIAAFTERHANDOVER"
-    assert emulator.calls["GetRoleCredentials"] == 0
